@@ -1,0 +1,1 @@
+"""Media: probing, decoding (PyAV), audio front ends and face detection."""

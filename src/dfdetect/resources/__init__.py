@@ -1,0 +1,1 @@
+"""Data files shipped with dfdetect (the official FF++ split lists)."""

@@ -1,0 +1,23 @@
+"""Shared fixtures: the real reference files in ../shared/reference."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def reference_dir() -> Path:
+    """The shared reference data; tests fail (not skip) without it, naming where they looked."""
+    path = Path(os.environ.get("DFDETECT_REFERENCE", REPO.parent / "shared" / "reference"))
+    if not (path / "README.md").is_file():
+        pytest.fail(f"reference data not found at {path} (set DFDETECT_REFERENCE)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def reference() -> Path:
+    return reference_dir()
