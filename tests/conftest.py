@@ -21,3 +21,11 @@ def reference_dir() -> Path:
 @pytest.fixture(scope="session")
 def reference() -> Path:
     return reference_dir()
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus(tmp_path_factory) -> Path:
+    """The ``tiny`` synthetic corpus, generated once per test session (about 25 s on 2 cores)."""
+    from dfdetect.data.synthetic import generate_corpus
+
+    return generate_corpus("tiny", tmp_path_factory.mktemp("tiny"), seed=0)

@@ -7,7 +7,8 @@
     ROOT/manipulated_sequences/{Deepfakes,Face2Face,FaceSwap,NeuralTextures,FaceShifter}/{c..}/videos/000_003.mp4
     ROOT/manipulated_sequences/DeepFakeDetection/{c..}/videos/01_02__scene__ID.mp4   (optional)
 
-Splits come from the official lists (JSON lists of ``[a, b]`` id pairs): the pair owns the real
+Splits come from the official lists (JSON lists of ``[a, b]`` id pairs; ``--splits DIR``, else
+``ROOT/splits/`` when present, else the copy shipped with dfdetect): the pair owns the real
 videos ``a`` and ``b`` and the fakes ``a_b`` and ``b_a``, so all four land in the same split and
 form one leakage ``group``. A fake ``A_B`` shows target video ``A`` with the face of ``B``; its
 ``identity`` is the target id ``A``.
@@ -88,6 +89,8 @@ expected original_sequences/ or manipulated_sequences/ in it
     if not originals.is_dir() and not manipulated.is_dir():
         raise DatasetLayoutError(f"{root} does not look like FaceForensics++: expected "
                                  "original_sequences/ or manipulated_sequences/ in it")
+    if splits is None and (root / "splits").is_dir():
+        splits = root / "splits"  # lists kept beside the data win over the built-in ones
     pairs = load_pair_splits(splits)
     split_of_id = {i: (s, f"ffpp/pair/{a}_{b}") for (a, b), s in pairs.items() for i in (a, b)}
     split_of_fake = {}
