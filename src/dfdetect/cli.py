@@ -70,6 +70,35 @@ def validate(manifest: Annotated[Path, typer.Argument(help="manifest CSV")]) -> 
         console.print(f"[yellow]{warning}[/yellow]")
 
 
+@app.command("eval-scores")
+def eval_scores(
+    cm_scores: Annotated[Path, typer.Argument(help="CM score file: UTT ATTACK KEY SCORE")],
+    asv_scores: Annotated[Path | None, typer.Option(
+        help="ASV score file (SOURCE KEY SCORE) fixing the t-DCF operating point; default: "
+             "the organisers' LA eval ASV system")] = None,
+    higher_is_spoof: Annotated[bool, typer.Option(
+        help="the file stores higher = spoof (e.g. AIR ocsoftmax): negate")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """EER, min t-DCF (ASVspoof 2019), AUC, accuracy and per-attack EER of a CM score file."""
+    import json
+
+    from dfdetect.evaluation.report import evaluate_score_file
+
+    result = evaluate_score_file(cm_scores, asv_scores, higher_is_spoof=higher_is_spoof)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(f"{cm_scores}: {result['n_bonafide']} bona fide, {result['n_spoof']} spoof")
+    typer.echo(f"  EER {100 * result['eer']:.3f} %   min t-DCF {result['min_tdcf']:.4f}   "
+               f"AUC {result['auc']:.4f}")
+    always_spoof = 100 * result["acc_if_always_spoof"]
+    typer.echo(f"  accuracy {100 * result['acc']:.2f} % at the EER threshold "
+               f"(always answering 'spoof' would score {always_spoof:.1f} %)")
+    typer.echo("  per-attack EER: " + "  ".join(
+        f"{a} {100 * v:.2f}%" for a, v in result["per_attack_eer"].items()))
+
+
 @app.command()
 def synth(
     out: Annotated[Path, typer.Option(help="folder to write the corpus into")],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +10,7 @@ import pytest
 
 from dfdetect.data.indexers import build_manifest
 from dfdetect.data.synthetic import asvspoof_corpus, fakeavceleb_corpus, ffpp_corpus
+from dfdetect.data.synthetic.audit import metadata_auc
 from dfdetect.data.synthetic.presets import PRESETS
 from dfdetect.errors import DfdetectError
 
@@ -70,30 +70,14 @@ def test_different_seed_gives_different_people(tmp_path):
     assert _sha(Path(jobs[0].args[0])) != _sha(Path(jobs[1].args[0]))
 
 
-def _metadata_auc(frame, root: Path, shuffle: np.random.Generator | None = None) -> float:
-    from sklearn.ensemble import RandomForestClassifier
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
-
-    columns = ["duration_s", "fps", "n_frames", "width", "height", "sample_rate"]
-    features = frame[columns].astype(float).fillna(0).to_numpy()
-    sizes = np.array([os.path.getsize(root / p) for p in frame.path], float)[:, None]
-    features = np.hstack([features, sizes])
-    labels = frame.label.astype(int).to_numpy()
-    if shuffle is not None:
-        labels = shuffle.permutation(labels)
-    model = RandomForestClassifier(n_estimators=100, random_state=0)
-    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
-    return float(cross_val_score(model, features, labels, cv=folds, scoring="roc_auc").mean())
-
-
 @pytest.mark.parametrize("dataset", ["ffpp", "fakeavceleb", "asvspoof2019"])
 def test_file_metadata_does_no_better_than_chance(manifests, tiny_corpus, dataset):
     """A classifier on duration, fps, frames, size, resolution and sample rate stays within the
     noise of label-shuffled runs of itself (the null distribution), and below 0.65."""
     frame = manifests[dataset]
-    auc = _metadata_auc(frame, tiny_corpus / dataset)
+    auc = metadata_auc(frame, tiny_corpus / dataset)
     rng = np.random.default_rng(0)
-    null = [_metadata_auc(frame, tiny_corpus / dataset, rng) for _ in range(20)]
+    null = [metadata_auc(frame, tiny_corpus / dataset, rng) for _ in range(20)]
     print(f"{dataset}: metadata AUC {auc:.3f}, shuffled-label 95th percentile "
           f"{np.quantile(null, 0.95):.3f}")
     assert auc < 0.65

@@ -1,0 +1,1 @@
+"""Evaluation: the field's metrics, score files, and video-level aggregation."""
