@@ -7,8 +7,10 @@ problem stay in the file, with the reason, so the user can see what was left out
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -118,6 +120,38 @@ def write_manifest(frame: pd.DataFrame, path: str | os.PathLike) -> None:
     """
     with atomic_path(path) as tmp:
         frame[list(COLUMNS)].to_csv(tmp, index=False)
+
+
+def write_manifest_root(manifest: str | os.PathLike, root: str | os.PathLike) -> None:
+    """Record, beside a manifest, the dataset root its relative paths start from.
+
+    The sidecar is ``<manifest>.root.json``; later stages find the media through it.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> m = pathlib.Path(tempfile.mkdtemp()) / "m.csv"
+        >>> write_manifest_root(m, "/data/ffpp")
+        >>> str(manifest_root(m))
+        '/data/ffpp'
+    """
+    with atomic_path(f"{manifest}.root.json") as tmp:
+        tmp.write_text(json.dumps({"root": str(Path(root).resolve())}))
+
+
+def manifest_root(manifest: str | os.PathLike, root: str | os.PathLike | None = None) -> Path:
+    """The dataset root of ``manifest``: ``root`` when given, else the one recorded by ``index``.
+
+    Example:
+        >>> manifest_root("x.csv", root="/data")
+        PosixPath('/data')
+    """
+    if root is not None:
+        return Path(root)
+    sidecar = Path(f"{manifest}.root.json")
+    if not sidecar.is_file():
+        raise ManifestError(f"{manifest}: no dataset root recorded ({sidecar.name} missing); "
+                            "pass --root")
+    return Path(json.loads(sidecar.read_text())["root"])
 
 
 def read_manifest(path: str | os.PathLike, *, validate: bool = True) -> pd.DataFrame:

@@ -17,7 +17,12 @@ from dfdetect.data.indexers.common import check_files
 from dfdetect.data.indexers.fakeavceleb import index_fakeavceleb
 from dfdetect.data.indexers.ffpp import index_ffpp
 from dfdetect.data.indexers.folder import index_folder
-from dfdetect.data.manifest import rows_to_frame, validate_manifest, write_manifest
+from dfdetect.data.manifest import (
+    rows_to_frame,
+    validate_manifest,
+    write_manifest,
+    write_manifest_root,
+)
 from dfdetect.errors import DatasetLayoutError, DfdetectError
 
 INDEXERS: dict[str, Callable[..., list]] = {
@@ -57,7 +62,8 @@ fakeavceleb, asvspoof2019, folder
 
 def index_dataset(dataset: str, root: str | os.PathLike, out: str | os.PathLike,
                   **kwargs) -> pd.DataFrame:
-    """:func:`build_manifest`, then write it atomically to ``out`` (untouched if anything fails).
+    """:func:`build_manifest`, then write it atomically to ``out`` (untouched if anything fails)
+    with the dataset root recorded beside it (``out.root.json``) for the later stages.
 
     Example:
         >>> index_dataset("folder", "/nonexistent", "m.csv")
@@ -67,4 +73,5 @@ def index_dataset(dataset: str, root: str | os.PathLike, out: str | os.PathLike,
     """
     frame = build_manifest(dataset, root, **kwargs)
     write_manifest(frame, out)
+    write_manifest_root(out, root)
     return frame

@@ -1,0 +1,1 @@
+"""Models, each registered by name (see :mod:`dfdetect.models.registry`)."""

@@ -1,0 +1,1 @@
+"""Training stages (Lightning modules and the functions the CLI calls)."""

@@ -1,0 +1,242 @@
+"""Train and evaluate the audio spoofing detector (CRNN) on a manifest.
+
+Selection uses the validation split only (ASVspoof dev); the test split (eval) is touched once,
+by :func:`evaluate_audio`. Works on ASVspoof rows (``label``) and on FakeAVCeleb's audio track
+(``audio_label``), read from the video files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from dfdetect.config import save_config
+from dfdetect.data.audio_clips import AudioClips
+from dfdetect.data.manifest import manifest_root, read_manifest, usable
+from dfdetect.errors import DfdetectError
+from dfdetect.evaluation.metrics import eer
+from dfdetect.fsutil import atomic_path
+from dfdetect.training.common import last_checkpoint, make_trainer, predict_logits
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AudioTrainConfig:
+    """Options of ``dfdetect train audio`` (set with ``--set key=value`` or a YAML file)."""
+
+    model: str = "crnn"
+    size: str = "small"  # debug | small | base
+    frontend: str = "lfcc"  # lfcc | logmel
+    n_coeffs: int = 20
+    with_deltas: bool = True
+    samples: int = 64_600  # ≈ 4 s at 16 kHz, as the field's anchors use
+    batch_size: int = 32
+    epochs: int = 30
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    augment: bool = True
+    class_weighting: bool = True
+    patience: int = 6
+    seed: int = 0
+    num_workers: int = 0
+    label_column: str = "audio_label"
+
+
+def _model_options(config: AudioTrainConfig) -> dict:
+    return {"size": config.size, "frontend": config.frontend, "n_coeffs": config.n_coeffs,
+            "with_deltas": config.with_deltas}
+
+
+def _lightning_module(config: AudioTrainConfig, pos_weight: float):
+    import lightning as L
+
+    from dfdetect.models.registry import create_model
+
+    class AudioDetector(L.LightningModule):
+        """BCE on the fake logit, class-weighted; validation EER and AUC per epoch."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.save_hyperparameters({"config": dataclasses.asdict(config),
+                                       "pos_weight": pos_weight})
+            self.model = create_model(config.model, **_model_options(config))
+            self.loss = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(pos_weight))
+            self.outputs: list[tuple[torch.Tensor, torch.Tensor]] = []
+
+        def forward(self, wave):
+            return self.model(wave)
+
+        def training_step(self, batch, _):
+            wave, label = batch
+            loss = self.loss(self.model(wave), label)
+            self.log("train_loss", loss, prog_bar=True, batch_size=len(label))
+            return loss
+
+        def validation_step(self, batch, _):
+            wave, label = batch
+            logits = self.model(wave)
+            self.log("val_loss", self.loss(logits, label), batch_size=len(label))
+            self.outputs.append((logits.detach().float().cpu(), label.cpu()))
+
+        def on_validation_epoch_end(self):
+            logits = torch.cat([o[0] for o in self.outputs]).numpy()
+            labels = torch.cat([o[1] for o in self.outputs]).numpy()
+            self.outputs.clear()
+            value = 0.5
+            if 0 < labels.sum() < len(labels):
+                value = eer(-logits[labels == 0], -logits[labels == 1])[0]
+            self.log("val_eer", value, prog_bar=True)
+
+        def configure_optimizers(self):
+            return torch.optim.AdamW(self.parameters(), lr=config.lr,
+                                     weight_decay=config.weight_decay)
+
+    return AudioDetector()
+
+
+def _rows(manifest: pd.DataFrame, split: str, label_column: str) -> pd.DataFrame:
+    rows = usable(manifest)
+    rows = rows[(rows.split == split) & rows[label_column].notna()]
+    return rows
+
+
+def train_audio(manifest_path: str | os.PathLike, out: str | os.PathLike,
+                config: AudioTrainConfig | None = None, *, root: str | None = None,
+                progress: bool = True) -> Path:
+    """Train on the manifest's ``train`` rows, select on ``val``; returns the best checkpoint.
+
+    Rerunning with the same ``out`` resumes from ``out/checkpoints/last.ckpt``.
+
+    Example:
+        >>> train_audio("missing.csv", "/tmp/x")
+        Traceback (most recent call last):
+        ...
+        dfdetect.errors.ManifestError: manifest not found: missing.csv
+    """
+    import lightning as L
+    from torch.utils.data import DataLoader
+
+    config = config or AudioTrainConfig()
+    manifest = read_manifest(manifest_path)
+    base = manifest_root(manifest_path, root)
+    out = Path(out)
+    column = config.label_column if config.label_column in manifest else "label"
+    if manifest[column].isna().all():
+        column = "label"
+    train_rows, val_rows = (_rows(manifest, s, column) for s in ("train", "val"))
+    for name, rows in (("train", train_rows), ("val", val_rows)):
+        if rows[column].nunique() < 2:
+            raise DfdetectError(f"{manifest_path}: the {name} split needs real and fake audio "
+                                f"(has {len(rows)} usable rows)")
+    L.seed_everything(config.seed, workers=True, verbose=False)
+    save_config(config, out / "config.yaml")
+    n_fake = int(train_rows[column].sum())
+    pos_weight = (len(train_rows) - n_fake) / n_fake if config.class_weighting else 1.0
+    train = AudioClips(train_rows, base, label_column=column, samples=config.samples,
+                       train=True, augment=config.augment, seed=config.seed)
+    val = AudioClips(val_rows, base, label_column=column, samples=config.samples)
+    loaders = [DataLoader(train, batch_size=config.batch_size, shuffle=True,
+                          num_workers=config.num_workers, drop_last=len(train) > config.batch_size),
+               DataLoader(val, batch_size=config.batch_size, num_workers=config.num_workers)]
+    module = _lightning_module(config, pos_weight)
+    trainer = make_trainer(out, epochs=config.epochs, monitor="val_eer", mode="min",
+                           patience=config.patience, progress=progress)
+    trainer.fit(module, *loaders, ckpt_path=last_checkpoint(out))
+    best = out / "checkpoints" / "best.ckpt"
+    log.info("best checkpoint %s (val EER %s)", best, trainer.checkpoint_callback.best_model_score)
+    return best
+
+
+def load_audio_model(checkpoint: str | os.PathLike):
+    """The trained CRNN of a checkpoint, in eval mode, with the config it was trained with.
+
+    Example:
+        >>> load_audio_model("missing.ckpt")
+        Traceback (most recent call last):
+        ...
+        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
+    """
+    from dfdetect.models.registry import create_model
+
+    if not Path(checkpoint).is_file():
+        raise DfdetectError(f"checkpoint not found: {checkpoint}")
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    config = AudioTrainConfig(**state["hyper_parameters"]["config"])
+    model = create_model(config.model, **_model_options(config))
+    weights = {k.removeprefix("model."): v for k, v in state["state_dict"].items()
+               if k.startswith("model.")}
+    model.load_state_dict(weights)
+    return model.eval(), config
+
+
+@torch.no_grad()
+def fake_probability(model: torch.nn.Module, wave: np.ndarray, samples: int = 64_600) -> float:
+    """Probability that the speech in ``wave`` (16 kHz mono) is fake, from its first window.
+
+    Example:
+        >>> from dfdetect.models.audio import CRNN
+        >>> 0.0 <= fake_probability(CRNN(size="debug").eval(), np.zeros(8000, np.float32)) <= 1.0
+        True
+    """
+    from dfdetect.media.audio import fixed_length
+
+    clip = torch.from_numpy(np.ascontiguousarray(fixed_length(wave, samples)))[None]
+    value = float(torch.sigmoid(model(clip))[0])
+    if not np.isfinite(value):
+        raise DfdetectError("the audio model produced a non-finite score")
+    return value
+
+
+def evaluate_audio(checkpoint: str | os.PathLike, manifest_path: str | os.PathLike,
+                   scores_out: str | os.PathLike, *, split: str = "test",
+                   root: str | None = None) -> dict:
+    """Score ``split`` with a checkpoint: write the CM score file and return the metrics.
+
+    The accuracy threshold is the EER threshold on the validation split (chosen without
+    looking at the test split).
+
+    Example:
+        >>> evaluate_audio("missing.ckpt", "m.csv", "s.txt")
+        Traceback (most recent call last):
+        ...
+        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
+    """
+    from torch.utils.data import DataLoader
+
+    from dfdetect.evaluation.report import evaluate_cm
+    from dfdetect.evaluation.scores import write_cm_scores
+
+    model, config = load_audio_model(checkpoint)
+    manifest = read_manifest(manifest_path)
+    base = manifest_root(manifest_path, root)
+    column = config.label_column if manifest[config.label_column].notna().any() else "label"
+
+    def score(rows: pd.DataFrame) -> np.ndarray:
+        clips = AudioClips(rows, base, label_column=column, samples=config.samples, cache=False)
+        logits, _ = predict_logits(model, DataLoader(clips, batch_size=config.batch_size))
+        return -logits  # higher = bona fide, as score files expect
+
+    val_rows, test_rows = (_rows(manifest, s, column) for s in ("val", split))
+    val_scores = score(val_rows)
+    _, threshold = eer(val_scores[val_rows[column].to_numpy() == 0],
+                       val_scores[val_rows[column].to_numpy() == 1])
+    test_scores = score(test_rows)
+    fake = test_rows[column].to_numpy() == 1
+    cm = pd.DataFrame({
+        "utt": test_rows.sample_id.str.rsplit("/", n=1).str[-1],
+        "attack": np.where(fake, test_rows.manipulation, "-"),
+        "key": np.where(fake, "spoof", "bonafide"), "score": test_scores})
+    write_cm_scores(cm, scores_out)
+    metrics = evaluate_cm(cm, threshold=threshold)
+    with atomic_path(Path(scores_out).with_suffix(".metrics.json")) as tmp:
+        tmp.write_text(json.dumps(metrics, indent=1))
+    return metrics

@@ -1,0 +1,96 @@
+"""What every training stage shares: the Lightning trainer set-up and score collection."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+
+log = logging.getLogger(__name__)
+
+
+def make_trainer(out: Path, *, epochs: int, monitor: str, mode: str, patience: int,
+                 devices: int | str = "auto", num_nodes: int = 1, strategy: str = "auto",
+                 progress: bool = True):
+    """A Lightning Trainer that selects checkpoints on a *validation* metric, stops early, logs
+    to CSV and TensorBoard under ``out``, and uses mixed precision on a GPU.
+
+    Example:
+        >>> import tempfile
+        >>> make_trainer(Path(tempfile.mkdtemp()), epochs=1, monitor="val_eer", mode="min",
+        ...              patience=2, progress=False).max_epochs
+        1
+    """
+    import lightning as L
+    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+    from lightning.pytorch.loggers import CSVLogger
+
+    # A resumed run logs into a new version folder (logs/version_N) so history is never lost.
+    loggers = [CSVLogger(str(out), name="logs")]
+    try:
+        from lightning.pytorch.loggers import TensorBoardLogger
+
+        loggers.append(TensorBoardLogger(str(out), name="tensorboard"))
+    except ModuleNotFoundError:
+        log.warning("tensorboard is not installed: logging to CSV only")
+    best = ModelCheckpoint(dirpath=str(out / "checkpoints"), filename="best", monitor=monitor,
+                           mode=mode, save_top_k=1)
+    # save_last=True would only refresh last.ckpt when the monitored metric improves; resuming
+    # needs the state of the latest epoch, so a second callback keeps it every epoch.
+    last = ModelCheckpoint(dirpath=str(out / "checkpoints"), filename="last", save_top_k=1,
+                           every_n_epochs=1, enable_version_counter=False)
+    gpu = torch.cuda.is_available()
+    return L.Trainer(
+        max_epochs=epochs, accelerator="gpu" if gpu else "cpu", devices=devices,
+        num_nodes=num_nodes, strategy=strategy, precision="16-mixed" if gpu else "32-true",
+        callbacks=[best, last, EarlyStopping(monitor=monitor, mode=mode, patience=patience)],
+        logger=loggers, enable_progress_bar=progress, log_every_n_steps=1,
+        enable_model_summary=False, num_sanity_val_steps=0, deterministic=False)
+
+
+def metrics_history(out: Path):
+    """Every logged metric of a run, all resumed versions in order, as one DataFrame.
+
+    Example:
+        >>> len(metrics_history(Path("/nonexistent")))
+        0
+    """
+    import pandas as pd
+
+    versions = sorted((out / "logs").glob("version_*/metrics.csv"),
+                      key=lambda p: int(p.parent.name.split("_")[1]))
+    frames = [pd.read_csv(p) for p in versions]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def last_checkpoint(out: Path) -> str | None:
+    """``out/checkpoints/last.ckpt`` when a previous run left one (to resume from), else None.
+
+    Example:
+        >>> last_checkpoint(Path("/nonexistent")) is None
+        True
+    """
+    path = out / "checkpoints" / "last.ckpt"
+    return str(path) if path.is_file() else None
+
+
+@torch.no_grad()
+def predict_logits(model: torch.nn.Module, loader) -> tuple[np.ndarray, np.ndarray]:
+    """Fake logits and labels for every batch of ``loader``, model in eval mode.
+
+    Example:
+        >>> m = torch.nn.Linear(2, 1)
+        >>> logits, labels = predict_logits(lambda x: m(x).squeeze(-1),
+        ...                                 [(torch.zeros(3, 2), torch.ones(3))])
+        >>> logits.shape, labels.tolist()
+        ((3,), [1.0, 1.0, 1.0])
+    """
+    if isinstance(model, torch.nn.Module):
+        model.eval()
+    logits, labels = [], []
+    for inputs, targets in loader:
+        logits.append(model(inputs).float().cpu())
+        labels.append(targets.float())
+    return torch.cat(logits).numpy(), torch.cat(labels).numpy()
