@@ -138,7 +138,8 @@ def test_voice_clone_scores_do_not_hinge_on_leading_silence(tmp_path):
 
     def shift(score) -> tuple[float, float]:
         full = np.array([score(w) for w in waves])
-        cut = np.array([score(w[8000:]) if y else score(w) for w, y in zip(waves, labels)])
+        cut = np.array([score(w[8000:]) if y else score(w)
+                        for w, y in zip(waves, labels, strict=True)])
         gap = abs(full[labels == 1].mean() - full[labels == 0].mean()) + 1e-9
         moved = float(np.abs(full - cut)[labels == 1].mean() / gap)
         return moved, float(roc_auc_score(labels, full) - roc_auc_score(labels, cut))

@@ -28,7 +28,8 @@ def augment(wave: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     out = wave * 10 ** (rng.uniform(-6, 6) / 20)
     if rng.random() < 0.5:
         power = np.mean(out**2) + 1e-10
-        out = out + rng.standard_normal(out.size) * np.sqrt(power / 10 ** (rng.uniform(10, 40) / 10))
+        snr_db = rng.uniform(10, 40)
+        out = out + rng.standard_normal(out.size) * np.sqrt(power / 10 ** (snr_db / 10))
     if rng.random() < 0.3:  # telephone / low-bit-rate codecs cut the top band
         cutoff = rng.uniform(3400, 7000)
         out = sosfilt(butter(4, cutoff, fs=16000, output="sos"), out)

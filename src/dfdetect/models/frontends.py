@@ -56,8 +56,8 @@ def deltas(features: torch.Tensor, width: int = 2) -> torch.Tensor:
     """
     padded = nn.functional.pad(features, (width, width), mode="replicate")
     frames = features.shape[-1]
-    out = sum(n * (padded[..., width + n:width + n + frames] - padded[..., width - n:width - n + frames])
-              for n in range(1, width + 1))
+    out = sum(n * (padded[..., width + n:width + n + frames]
+                   - padded[..., width - n:width - n + frames]) for n in range(1, width + 1))
     return out / (2 * sum(n * n for n in range(1, width + 1)))
 
 
