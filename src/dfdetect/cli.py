@@ -70,6 +70,49 @@ def validate(manifest: Annotated[Path, typer.Argument(help="manifest CSV")]) -> 
         console.print(f"[yellow]{warning}[/yellow]")
 
 
+train_app = typer.Typer(help="Train a detector stage.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+
+ConfigOption = Annotated[Path | None, typer.Option(help="YAML file of config keys")]
+SetOption = Annotated[list[str] | None, typer.Option(
+    "--set", help="override a config key: --set epochs=10 (repeatable)")]
+
+
+@train_app.command("audio")
+def train_audio_command(
+    manifest: Annotated[Path, typer.Option(help="manifest CSV (ASVspoof or FakeAVCeleb)")],
+    out: Annotated[Path, typer.Option(help="run folder (config, checkpoints, logs)")],
+    config: ConfigOption = None,
+    overrides: SetOption = None,
+    root: Annotated[Path | None, typer.Option(help="dataset root if not recorded")] = None,
+) -> None:
+    """Train the audio CRNN; select on the validation split; resume if OUT has a last.ckpt."""
+    from dfdetect.config import resolve_config
+    from dfdetect.training.audio import AudioTrainConfig, train_audio
+
+    settings = resolve_config(AudioTrainConfig, config, overrides)
+    best = train_audio(manifest, out, settings, root=str(root) if root else None)
+    typer.echo(f"best checkpoint: {best}")
+
+
+@app.command()
+def evaluate(
+    checkpoint: Annotated[Path, typer.Option(help="audio checkpoint (best.ckpt)")],
+    manifest: Annotated[Path, typer.Option(help="manifest CSV")],
+    scores: Annotated[Path, typer.Option(help="CM score file to write")],
+    split: Annotated[str, typer.Option(help="split to score")] = "test",
+    root: Annotated[Path | None, typer.Option(help="dataset root if not recorded")] = None,
+) -> None:
+    """Score a split with a trained audio model: official score file + metrics JSON beside it."""
+    from dfdetect.training.audio import evaluate_audio
+
+    metrics = evaluate_audio(checkpoint, manifest, scores, split=split,
+                             root=str(root) if root else None)
+    typer.echo(f"wrote {scores}: EER {100 * metrics['eer']:.2f} %, "
+               f"min t-DCF {metrics['min_tdcf']:.4f}, AUC {metrics['auc']:.4f}, "
+               f"accuracy {100 * metrics['acc']:.1f} % (threshold from validation)")
+
+
 @app.command("eval-scores")
 def eval_scores(
     cm_scores: Annotated[Path, typer.Argument(help="CM score file: UTT ATTACK KEY SCORE")],
@@ -122,18 +165,16 @@ def synth(
 
 @app.command()
 def demo(out: Annotated[Path, typer.Option(help="output folder")] = Path("runs/demo")) -> None:
-    """Run the whole pipeline on the embedded synthetic corpus."""
-    from dfdetect.data.indexers import index_dataset
-    from dfdetect.data.manifest import status_counts
-    from dfdetect.data.synthetic import generate_corpus
+    """Run the whole pipeline on the embedded synthetic corpus (reuses finished stages)."""
+    import json
 
-    corpus = generate_corpus("demo", out / "corpus")
-    for dataset in ("ffpp", "fakeavceleb", "asvspoof2019"):
-        manifest = out / "manifests" / f"{dataset}.csv"
-        frame = index_dataset(dataset, corpus / dataset, manifest)
-        typer.echo(f"{manifest}: {len(frame)} rows, status {status_counts(frame)}")
-    typer.echo(f"corpus pictures: {corpus / 'synth_examples.png'}")
-    typer.echo("training, evaluation and scan stages: not yet available (later issues)")
+    from dfdetect.demo import run_demo
+
+    metrics = run_demo(out)
+    typer.echo(json.dumps(metrics, indent=1))
+    typer.echo(f"wrote {out / 'metrics.json'}; pictures in {out / 'plots'} and "
+               f"{out / 'corpus' / 'synth_examples.png'}")
+    typer.echo("not yet in the demo: preprocessing, spatial/temporal/fusion training, scan")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
         2
     """
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    # Lightning announces hardware and tips at INFO through its own handler: keep warnings only.
+    for name in ("lightning", "lightning.pytorch", "lightning.fabric"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     try:
         app(args=argv, standalone_mode=False)
     except DfdetectError as exc:

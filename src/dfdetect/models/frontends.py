@@ -61,6 +61,23 @@ def deltas(features: torch.Tensor, width: int = 2) -> torch.Tensor:
     return out / (2 * sum(n * n for n in range(1, width + 1)))
 
 
+def log_mel(wave: np.ndarray, *, n_mels: int = 64, sample_rate: int = 16_000, n_fft: int = 512,
+            hop: int = 160) -> np.ndarray:
+    """Log-mel power spectrogram in dB ``(n_mels, frames)`` for pictures (not normalised).
+
+    Example:
+        >>> log_mel(np.zeros(16000, np.float32)).shape
+        (64, 101)
+    """
+    import librosa
+
+    spec = torch.stft(torch.from_numpy(np.asarray(wave, np.float32)), n_fft, hop, 400,
+                      torch.hann_window(400), center=True, return_complex=True)
+    bank = librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=n_mels, fmin=20)
+    power = bank @ (spec.abs() ** 2).numpy()
+    return 10 * np.log10(power + 1e-10)
+
+
 class SpectralFrontEnd(nn.Module):
     """Waveform ``(B, N)`` → normalised features ``(B, C, T)``: log-mel or LFCC, with deltas.
 

@@ -23,8 +23,13 @@ def make_trainer(out: Path, *, epochs: int, monitor: str, mode: str, patience: i
         ...              patience=2, progress=False).max_epochs
         1
     """
+    import warnings
+
     import lightning as L
     from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+
+    # lightning 2.6 on torch 2.14 warns about a pytree API on every run; it is not ours to fix
+    warnings.filterwarnings("ignore", message=r".*LeafSpec.*")
     from lightning.pytorch.loggers import CSVLogger
 
     # A resumed run logs into a new version folder (logs/version_N) so history is never lost.

@@ -1,0 +1,1 @@
+"""Explanations and pictures: spectrogram comparisons, Grad-CAM, plots."""

@@ -1,0 +1,273 @@
+"""The preprocessing stage: every manifest row → face crops and/or 16 kHz audio in a work dir.
+
+Work directory layout::
+
+    WORKDIR/faces/<key>/<frame>.png       square face crops (lossless), one per sampled frame
+    WORKDIR/faces/<key>/faces.json        sidecar: per frame index, time, box, prob, landmarks
+    WORKDIR/audio/<key>.npy               the audio track, 16 kHz mono float32
+    WORKDIR/rows/<key>.json               the row's record: options, status, counts (written last)
+    WORKDIR/preprocess_report.csv         one line per manifest row (…shard-I-of-N.csv per shard)
+
+``<key>`` is the sample id made file-safe (see :func:`sample_key`). Each output is written under
+a temporary name and renamed into place, and the row record last, so a killed run leaves nothing
+a rerun would trust: rerunning skips rows whose record exists with the same options, redoes rows
+whose options changed, and finishes the rest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from dfdetect.errors import DfdetectError
+from dfdetect.fsutil import atomic_path
+
+log = logging.getLogger(__name__)
+REPORT_COLUMNS = ("sample_id", "status", "frames_sampled", "faces_found", "has_audio",
+                  "seconds", "reason")
+
+
+@dataclass(frozen=True)
+class PreprocessOptions:
+    """What determines a row's outputs; a change of any of them redoes the row."""
+
+    frames: int = 16
+    size: int = 260
+    margin: float = 1.3
+    detect_side: int = 640
+    thresholds: tuple[float, float, float] = (0.6, 0.7, 0.7)
+    audio: bool = True
+    version: int = 1
+
+    def to_json(self) -> dict:
+        return json.loads(json.dumps(dataclasses.asdict(self)))
+
+
+def sample_key(sample_id: str) -> str:
+    """A file-safe, collision-free name for a sample id.
+
+    Example:
+        >>> sample_key("ffpp/Deepfakes/c23/000_003")
+        'ffpp__Deepfakes__c23__000_003-1d0b9bb4'
+    """
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", sample_id.replace("/", "__"))[:120]
+    return f"{readable}-{hashlib.sha1(sample_id.encode()).hexdigest()[:8]}"
+
+
+def parse_shard(text: str | None) -> tuple[int, int]:
+    """``"I/N"`` → ``(I, N)`` with 0 ≤ I < N; ``None`` → ``(0, 1)``.
+
+    Example:
+        >>> parse_shard("1/4"), parse_shard(None)
+        ((1, 4), (0, 1))
+    """
+    if text is None:
+        return 0, 1
+    match = re.fullmatch(r"\\s*(\\d+)\\s*/\\s*(\\d+)\\s*", text)
+    if not match or not 0 <= int(match[1]) < int(match[2]):
+        raise DfdetectError(f"--shard {text!r}: expected I/N with 0 <= I < N, e.g. 0/4")
+    return int(match[1]), int(match[2])
+
+
+# ---- one row ---------------------------------------------------------------------------------
+
+_DETECTOR = None  # one per worker process, made on first use
+
+
+def _detector(options: PreprocessOptions):
+    global _DETECTOR
+    if _DETECTOR is None:
+        from dfdetect.media.faces import FaceDetector
+
+        _DETECTOR = FaceDetector(detect_side=options.detect_side, thresholds=options.thresholds)
+    return _DETECTOR
+
+
+def process_row(row: dict, root: Path, workdir: Path, options: PreprocessOptions) -> dict:
+    """Preprocess one manifest row; returns its report line. Never raises for bad media.
+
+    Example:
+        >>> import tempfile
+        >>> line = process_row({"sample_id": "x", "path": "missing.mp4", "modality": "video"},
+        ...                    Path("/nonexistent"), Path(tempfile.mkdtemp()), PreprocessOptions())
+        >>> line["status"], line["reason"]
+        ('failed', '/nonexistent/missing.mp4: file not found')
+    """
+    start = time.perf_counter()
+    key = sample_key(row["sample_id"])
+    report = {"sample_id": row["sample_id"], "status": "ok", "frames_sampled": 0,
+              "faces_found": 0, "has_audio": False, "seconds": 0.0, "reason": ""}
+    path = root / row["path"]
+    try:
+        if row["modality"] != "audio":
+            report.update(_faces(path, workdir, key, row["sample_id"], options))
+        if options.audio and row["modality"] != "image":
+            report.update(_audio(path, workdir, key, required=row["modality"] == "audio"))
+    except DfdetectError as exc:
+        report.update(status="failed", reason=str(exc))
+    except Exception as exc:  # noqa: BLE001 - a decoder bug on one file must not stop a batch
+        report.update(status="failed", reason=f"{type(exc).__name__}: {exc}")
+    report["seconds"] = round(time.perf_counter() - start, 3)
+    with atomic_path(workdir / "rows" / f"{key}.json") as tmp:
+        tmp.write_text(json.dumps({"options": options.to_json(), "report": report}))
+    return report
+
+
+def _faces(path: Path, workdir: Path, key: str, sample_id: str,
+           options: PreprocessOptions) -> dict:
+    import cv2
+
+    from dfdetect.media.faces import crop_face, follow_main_face
+    from dfdetect.media.video import read_frames
+
+    frames, n_frames = read_frames(path, options.frames)
+    found = _detector(options).detect([f.image for f in frames])
+    track = follow_main_face(found)
+    final = workdir / "faces" / key
+    staging = workdir / "faces" / f".tmp-{key}-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    records = []
+    for frame, face in zip(frames, track, strict=True):
+        record = {"index": frame.index, "seconds": round(frame.seconds, 4), "face": None,
+                  "file": None}
+        if face is not None:
+            crop = crop_face(frame.image, face, margin=options.margin, size=options.size)
+            name = f"{frame.index:06d}.png"
+            cv2.imwrite(str(staging / name), cv2.cvtColor(crop, cv2.COLOR_RGB2BGR),
+                        [cv2.IMWRITE_PNG_COMPRESSION, 1])
+            record.update(face=face.to_json(), file=name)
+        records.append(record)
+    sidecar = {"sample_id": sample_id, "n_frames": n_frames, "options": options.to_json(),
+               "frame_size": list(frames[0].image.shape[:2]), "frames": records}
+    (staging / "faces.json").write_text(json.dumps(sidecar))
+    _replace_dir(staging, final)
+    faces = sum(r["face"] is not None for r in records)
+    result = {"frames_sampled": len(records), "faces_found": faces}
+    if faces == 0:
+        result.update(status="no_face", reason="no face found in any sampled frame")
+    return result
+
+
+def _replace_dir(staging: Path, final: Path) -> None:
+    """Move ``staging`` to ``final``, replacing an older ``final`` without a moment of mixing."""
+    if final.exists():
+        old = final.with_name(f".old-{final.name}-{os.getpid()}")
+        final.rename(old)
+        staging.rename(final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        staging.rename(final)
+
+
+def _audio(path: Path, workdir: Path, key: str, *, required: bool) -> dict:
+    from dfdetect.media.audio import AudioError, load_audio
+
+    try:
+        samples = load_audio(path)
+    except AudioError as exc:
+        if required or "no audio stream" not in str(exc):
+            raise
+        return {"has_audio": False}  # a silent video is fine: it simply has no audio branch
+    with atomic_path(workdir / "audio" / f"{key}.npy") as tmp, open(tmp, "wb") as handle:
+        np.save(handle, samples)
+    return {"has_audio": True}
+
+
+# ---- the batch -------------------------------------------------------------------------------
+
+def _is_done(workdir: Path, key: str, options: PreprocessOptions) -> dict | None:
+    record_path = workdir / "rows" / f"{key}.json"
+    if not record_path.is_file():
+        return None
+    try:
+        record = json.loads(record_path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    return record["report"] if record.get("options") == options.to_json() else None
+
+
+def _init_worker(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+def preprocess(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
+               options: PreprocessOptions | None = None, *, workers: int = 1,
+               shard: str | None = None, root: str | os.PathLike | None = None,
+               progress: bool = True) -> pd.DataFrame:
+    """Preprocess every usable row of the manifest (of this shard); returns the report.
+
+    Rows the manifest marks unusable are reported as ``excluded`` with the manifest's reason;
+    rows done before with the same options as ``cached``.
+
+    Example:
+        >>> preprocess("missing.csv", "/tmp/w")
+        Traceback (most recent call last):
+        ...
+        dfdetect.errors.ManifestError: manifest not found: missing.csv
+    """
+    from dfdetect.data.manifest import manifest_root, read_manifest
+
+    options = options or PreprocessOptions()
+    manifest = read_manifest(manifest_path)
+    base = manifest_root(manifest_path, root)
+    workdir = Path(workdir)
+    index, count = parse_shard(shard)
+    rows = manifest.sort_values("sample_id").iloc[index::count]
+    for stale in (workdir / "faces").glob(".tmp-*") if (workdir / "faces").is_dir() else []:
+        shutil.rmtree(stale, ignore_errors=True)  # left by a killed run
+    lines, todo = [], []
+    for row in rows.to_dict("records"):
+        if row["status"] != "ok":
+            lines.append(_line(row["sample_id"], "excluded", f"manifest status {row['status']}"))
+            continue
+        done = _is_done(workdir, sample_key(row["sample_id"]), options)
+        if done is not None:
+            lines.append({**done, "status": "cached" if done["status"] == "ok" else done["status"]})
+        else:
+            todo.append(row)
+    lines += _run(todo, base, workdir, options, workers, progress)
+    report = pd.DataFrame(lines, columns=list(REPORT_COLUMNS)).sort_values("sample_id")
+    name = "preprocess_report.csv" if count == 1 else f"preprocess_report.shard-{index}-of-{count}.csv"
+    with atomic_path(workdir / name) as tmp:
+        report.to_csv(tmp, index=False)
+    return report
+
+
+def _line(sample_id: str, status: str, reason: str) -> dict:
+    return {"sample_id": sample_id, "status": status, "frames_sampled": 0, "faces_found": 0,
+            "has_audio": False, "seconds": 0.0, "reason": reason}
+
+
+def _run(todo: list[dict], base: Path, workdir: Path, options: PreprocessOptions,
+         workers: int, progress: bool) -> list[dict]:
+    bar = tqdm(total=len(todo), desc="preprocessing", unit="video", disable=not progress or None)
+    lines = []
+    if workers <= 1 or len(todo) <= 1:
+        for row in todo:
+            lines.append(process_row(row, base, workdir, options))
+            bar.update()
+    else:
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(threads,)) as pool:
+            futures = [pool.submit(process_row, row, base, workdir, options) for row in todo]
+            for future in as_completed(futures):
+                lines.append(future.result())
+                bar.update()
+    bar.close()
+    return lines
