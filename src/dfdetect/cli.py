@@ -70,6 +70,30 @@ def validate(manifest: Annotated[Path, typer.Argument(help="manifest CSV")]) -> 
         console.print(f"[yellow]{warning}[/yellow]")
 
 
+@app.command()
+def preprocess(
+    manifest: Annotated[Path, typer.Option(help="manifest CSV")],
+    out: Annotated[Path, typer.Option(help="work directory (faces/, audio/, report)")],
+    frames: Annotated[int, typer.Option(help="evenly spaced frames per video")] = 16,
+    size: Annotated[int, typer.Option(help="face crop side in pixels")] = 260,
+    margin: Annotated[float, typer.Option(help="crop side / face box side")] = 1.3,
+    workers: Annotated[int, typer.Option(help="parallel processes")] = 1,
+    shard: Annotated[str | None, typer.Option(help="I/N: process every N-th row from I")] = None,
+    root: Annotated[Path | None, typer.Option(help="dataset root if not recorded")] = None,
+) -> None:
+    """Decode frames, find and crop the main face, extract 16 kHz audio; resumable, parallel."""
+    from dfdetect.preprocess import PreprocessOptions
+    from dfdetect.preprocess import preprocess as run
+
+    options = PreprocessOptions(frames=frames, size=size, margin=margin)
+    report = run(manifest, out, options, workers=workers, shard=shard, root=root)
+    counts = report.status.value_counts().to_dict()
+    typer.echo(f"{len(report)} rows: " + ", ".join(f"{n} {s}" for s, n in counts.items())
+               + f"; report in {out}")
+    for line in report[report.status == "failed"].head(10).itertuples():
+        typer.echo(f"  failed {line.sample_id}: {line.reason}")
+
+
 train_app = typer.Typer(help="Train a detector stage.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
 

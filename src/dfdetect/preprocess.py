@@ -47,7 +47,12 @@ class PreprocessOptions:
     frames: int = 16
     size: int = 260
     margin: float = 1.3
-    detect_side: int = 640
+    # MTCNN on a copy whose shorter side is 360 px, faces of 32 px and up: 64 ms a frame on one
+    # core against 101 ms at 640 px / 20 px. A longer-side limit (480 px) was faster but lost
+    # the small face of a 720×1280 portrait clip in 3 of 32 frames.
+    detect_short_side: int = 360
+    min_face: int = 32
+    # P-Net at 0.7 is 9 % faster but lost one of 16 faces in a hands-over-face DFDC clip
     thresholds: tuple[float, float, float] = (0.6, 0.7, 0.7)
     audio: bool = True
     version: int = 1
@@ -61,7 +66,7 @@ def sample_key(sample_id: str) -> str:
 
     Example:
         >>> sample_key("ffpp/Deepfakes/c23/000_003")
-        'ffpp__Deepfakes__c23__000_003-1d0b9bb4'
+        'ffpp__Deepfakes__c23__000_003-c4488499'
     """
     readable = re.sub(r"[^A-Za-z0-9._-]+", "_", sample_id.replace("/", "__"))[:120]
     return f"{readable}-{hashlib.sha1(sample_id.encode()).hexdigest()[:8]}"
@@ -76,7 +81,7 @@ def parse_shard(text: str | None) -> tuple[int, int]:
     """
     if text is None:
         return 0, 1
-    match = re.fullmatch(r"\\s*(\\d+)\\s*/\\s*(\\d+)\\s*", text)
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
     if not match or not 0 <= int(match[1]) < int(match[2]):
         raise DfdetectError(f"--shard {text!r}: expected I/N with 0 <= I < N, e.g. 0/4")
     return int(match[1]), int(match[2])
@@ -92,7 +97,8 @@ def _detector(options: PreprocessOptions):
     if _DETECTOR is None:
         from dfdetect.media.faces import FaceDetector
 
-        _DETECTOR = FaceDetector(detect_side=options.detect_side, thresholds=options.thresholds)
+        _DETECTOR = FaceDetector(detect_short_side=options.detect_short_side,
+                                 thresholds=options.thresholds, min_face=options.min_face)
     return _DETECTOR
 
 
@@ -243,7 +249,8 @@ def preprocess(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
             todo.append(row)
     lines += _run(todo, base, workdir, options, workers, progress)
     report = pd.DataFrame(lines, columns=list(REPORT_COLUMNS)).sort_values("sample_id")
-    name = "preprocess_report.csv" if count == 1 else f"preprocess_report.shard-{index}-of-{count}.csv"
+    name = ("preprocess_report.csv" if count == 1
+            else f"preprocess_report.shard-{index}-of-{count}.csv")
     with atomic_path(workdir / name) as tmp:
         report.to_csv(tmp, index=False)
     return report
@@ -264,6 +271,10 @@ def _run(todo: list[dict], base: Path, workdir: Path, options: PreprocessOptions
             bar.update()
     else:
         threads = max(1, (os.cpu_count() or 1) // workers)
+        # Load the detector before forking: the workers inherit it instead of each paying
+        # for importing torch and loading the weights (no forward pass has run, so no thread
+        # pool is forked).
+        _detector(options)
         with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(threads,)) as pool:
             futures = [pool.submit(process_row, row, base, workdir, options) for row in todo]
             for future in as_completed(futures):

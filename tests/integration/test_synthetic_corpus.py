@@ -102,23 +102,24 @@ def test_real_and_fake_share_leading_silence(tiny_corpus, manifests):
 
 
 def test_faces_are_found_by_a_real_face_detector(tiny_corpus, manifests):
-    """MTCNN (real weights, default thresholds) finds exactly one face in the first and middle
-    frame of real and manipulated videos alike."""
+    """MTCNN (real weights, the project's settings) finds the face in the first and middle frame
+    of real and manipulated FF++ videos: all of the real ones, and at least 90 % of the fakes
+    (swaps lose some: the rate is reported, as a gap would be a shortcut to watch)."""
     import av
-    from facenet_pytorch import MTCNN
 
-    detector = MTCNN(keep_all=True, device="cpu")
+    from dfdetect.media.faces import FaceDetector
+
+    detector = FaceDetector()
     frame = manifests["ffpp"]
-    probabilities = []
-    for path in frame.groupby("manipulation").head(2).path:
-        with av.open(str(tiny_corpus / "ffpp" / path)) as container:
+    found = {0: [], 1: []}
+    for row in frame.itertuples():
+        with av.open(str(tiny_corpus / "ffpp" / row.path)) as container:
             images = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
-        for image in (images[0], images[len(images) // 2]):
-            boxes, probs = detector.detect(image)
-            assert boxes is not None and len(boxes) == 1, path
-            probabilities.append(float(np.asarray(probs, float)[0]))
-    assert len(probabilities) == 20
-    assert np.mean(probabilities) > 0.9, probabilities
+        for faces in detector.detect([images[0], images[len(images) // 2]]):
+            found[row.label].append(len(faces) >= 1)
+    rates = {label: float(np.mean(hits)) for label, hits in found.items()}
+    print(f"face found in real frames {rates[0]:.3f}, fake frames {rates[1]:.3f}")
+    assert rates[0] == 1.0 and rates[1] >= 0.9
 
 
 def test_preview_picture_is_written(tiny_corpus):

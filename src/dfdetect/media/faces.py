@@ -1,7 +1,7 @@
 """Faces: MTCNN detection (facenet-pytorch, weights in its wheel), the main face, square crops.
 
-Detection runs on a copy of each frame shrunk to ``detect_side`` pixels at most, and boxes and
-landmarks are mapped back, so crops keep the full resolution of the source.
+Detection runs on a copy of each frame whose shorter side is shrunk to ``detect_short_side``
+pixels, and boxes and landmarks are mapped back, so crops keep the source's full resolution.
 """
 
 from __future__ import annotations
@@ -44,11 +44,11 @@ class FaceDetector:
         [[]]
     """
 
-    def __init__(self, *, detect_side: int = 640, thresholds=(0.6, 0.7, 0.7),
-                 min_face: int = 20, device: str = "cpu") -> None:
+    def __init__(self, *, detect_short_side: int = 360, thresholds=(0.6, 0.7, 0.7),
+                 min_face: int = 32, device: str = "cpu") -> None:
         from facenet_pytorch import MTCNN
 
-        self.detect_side = detect_side
+        self.detect_short_side = detect_short_side
         self.mtcnn = MTCNN(keep_all=True, thresholds=list(thresholds), min_face_size=min_face,
                            device=device, post_process=False)
 
@@ -59,20 +59,20 @@ class FaceDetector:
         for i, image in enumerate(images):
             by_shape.setdefault(image.shape, []).append(i)
         for shape, members in by_shape.items():
-            scale = min(1.0, self.detect_side / max(shape[:2]))
-            batch = [_shrink(images[i], scale) for i in members]
+            scale = self.detect_short_side / min(shape[:2])
+            batch = [_rescale(images[i], scale) for i in members]
             boxes, probs, points = self.mtcnn.detect(np.stack(batch), landmarks=True)
             for i, b, p, pts in zip(members, boxes, probs, points, strict=True):
                 results[i] = _faces(b, p, pts, scale)
         return results
 
 
-def _shrink(image: np.ndarray, scale: float) -> np.ndarray:
-    if scale >= 1.0:
+def _rescale(image: np.ndarray, scale: float) -> np.ndarray:
+    if abs(scale - 1.0) < 1e-3:
         return image
     height, width = image.shape[:2]
     return cv2.resize(image, (max(1, round(width * scale)), max(1, round(height * scale))),
-                      interpolation=cv2.INTER_AREA)
+                      interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
 
 
 def _faces(boxes, probs, points, scale: float) -> list[Face]:

@@ -78,14 +78,17 @@ def random_look(rng: np.random.Generator, *, female: bool | None = None,
     tone_index = int(rng.integers(len(SKIN_TONES))) if tone is None else tone
     skin = np.array(SKIN_TONES[tone_index], float) * rng.uniform(0.93, 1.05, 3)
     hair = np.array(HAIR_COLOURS[int(rng.integers(len(HAIR_COLOURS)))], float)
-    bg_a, bg_b = rng.uniform(40, 220, 3), rng.uniform(40, 220, 3)
+    # MTCNN, like people, finds a face by its contrast with the scene: keep the wall's
+    # brightness away from the skin's
+    bg_a, bg_b = (_contrasting(rng, skin) for _ in range(2))
     return Look(
         skin=tuple(np.clip(skin, 0, 255)), skin_texture=_texture(rng),
         face_w=rng.uniform(0.30, 0.36), face_h=rng.uniform(0.40, 0.46), jaw=rng.uniform(0, 1),
         eye_y=rng.uniform(-0.10, -0.04), eye_dx=rng.uniform(0.12, 0.155),
         eye_size=rng.uniform(0.045, 0.062),
         iris=IRIS_COLOURS[int(rng.integers(len(IRIS_COLOURS)))],
-        brow=tuple(hair * rng.uniform(0.7, 1.0)), brow_thick=rng.uniform(0.012, 0.03),
+        brow=tuple(np.minimum(hair * rng.uniform(0.7, 1.0), skin * 0.45)),
+        brow_thick=rng.uniform(0.015, 0.03),
         brow_arch=rng.uniform(0.0, 0.03), nose_len=rng.uniform(0.12, 0.18),
         nose_w=rng.uniform(0.04, 0.07), mouth_w=rng.uniform(0.09, 0.13),
         mouth_y=rng.uniform(0.19, 0.24),
@@ -95,6 +98,18 @@ def random_look(rng: np.random.Generator, *, female: bool | None = None,
         pitch_hz=rng.uniform(165, 250) if female else rng.uniform(90, 145),
         formant_scale=rng.uniform(1.12, 1.22) if female else rng.uniform(0.95, 1.05),
         speech_rate=rng.uniform(3.6, 5.2))
+
+
+def _luminance(rgb) -> float:
+    return float(np.dot(rgb, (0.299, 0.587, 0.114)))
+
+
+def _contrasting(rng: np.random.Generator, skin: np.ndarray) -> np.ndarray:
+    """A random colour whose brightness differs from the skin's by at least 60 levels."""
+    while True:
+        colour = rng.uniform(30, 235, 3)
+        if abs(_luminance(colour) - _luminance(skin)) >= 60:
+            return colour
 
 
 def _texture(rng: np.random.Generator) -> np.ndarray:
@@ -193,11 +208,8 @@ def render_face(look: Look, expr: Expression, *, hair: bool = True) -> np.ndarra
         _hair(img, look, look.hair, behind=True)
     _head_shape(img, look, look.skin)
     # shading: a soft darker band at the cheeks, a highlight on the forehead
-    shade = np.zeros((FACE_PX, FACE_PX), np.float32)
-    _ellipse(shade, (0, -0.05), (look.face_w * 0.75, look.face_h * 0.8), 1.0)
-    shade = 0.82 + 0.18 * cv2.GaussianBlur(shade, (0, 0), 9)
-    img *= (shade * look.skin_texture)[..., None]
     x = expr.yaw * 0.03  # inner features move with the head turn; the outline barely does
+    img *= (_shading(look, x) * look.skin_texture)[..., None]
     _eyes(img, look, expr, x)
     _brows(img, look, expr, x)
     _nose(img, look, x)
@@ -205,6 +217,21 @@ def render_face(look: Look, expr: Expression, *, hair: bool = True) -> np.ndarra
     if hair:
         _hair(img, look, look.hair, behind=False)
     return img
+
+
+def _shading(look: Look, x: float) -> np.ndarray:
+    """Light from the front: brighter centre, darker rim, eye sockets and the shadow under the
+    nose (the dark-light pattern face detectors key on)."""
+    lit = np.zeros((FACE_PX, FACE_PX), np.float32)
+    _ellipse(lit, (0, -0.05), (look.face_w * 0.75, look.face_h * 0.8), 1.0)
+    shadow = np.zeros((FACE_PX, FACE_PX), np.float32)
+    for side in (-1, 1):
+        _ellipse(shadow, (x + side * look.eye_dx, look.eye_y - 0.01),
+                 (look.eye_size * 2.1, look.eye_size * 1.6), 1.0)
+    _ellipse(shadow, (x, look.eye_y + 0.03 + look.nose_len + 0.012),
+             (look.nose_w * 0.8, 0.012), 1.0)
+    return ((0.82 + 0.18 * cv2.GaussianBlur(lit, (0, 0), 9))
+            * (1 - 0.28 * cv2.GaussianBlur(shadow, (0, 0), 2.5)))
 
 
 def _eyes(img, look: Look, expr: Expression, x: float) -> None:

@@ -25,8 +25,8 @@ from dfdetect.data.synthetic.scene import FaceEdit, Track
 # method → (feather px, colour match 0..1, resolution loss range, jitter px)
 SWAP_STYLES = {
     "Deepfakes": (4.0, 0.85, (1.6, 3.0), 0.9),  # autoencoder: blurry, soft blend, good colour
-    "FaceSwap": (1.5, 0.45, (1.1, 1.8), 1.6),  # graphics: sharp seam, poor colour, jumpy
-    "faceswap": (1.5, 0.45, (1.1, 1.8), 1.6),
+    "FaceSwap": (1.5, 0.7, (1.1, 1.8), 1.6),  # graphics: sharp seam, weaker colour, jumpy
+    "faceswap": (1.5, 0.7, (1.1, 1.8), 1.6),
     "fsgan": (3.0, 0.9, (1.3, 2.4), 0.7),
 }
 
@@ -64,6 +64,10 @@ def face_swap(method: str, target: Look, source: Look, track: Track,
         (128, 128, 3)
     """
     feather, match, loss_range, jitter = SWAP_STYLES[method]
+    # Swap tools align the source face to the target's landmarks: the source's eyes, nose,
+    # mouth, skin and texture, placed where the target's features are.
+    source = replace(source, eye_y=target.eye_y, eye_dx=target.eye_dx, mouth_y=target.mouth_y,
+                     face_w=target.face_w, face_h=target.face_h, jaw=target.jaw)
     strength = rng.uniform(0.5, 1.2)  # how visible this video's traces are
     feather = feather * rng.uniform(0.7, 1.5)
     match = float(np.clip(match + rng.uniform(-0.1, 0.1), 0, 1))

@@ -1,6 +1,7 @@
 """The synthetic FakeAVCeleb v1.2: every person in the four real/fake video/audio categories.
 
-Per person X (with two other people Y and Z of the corpus):
+Per person X (with two other people Y and Z of the corpus, of X's ethnicity and gender where
+possible, as FakeAVCeleb pairs them):
 
 ==================== ============================ ==========================================
 category             method                       what it is
@@ -72,7 +73,7 @@ def plan(preset: Preset, seed: int, root: Path) -> list[functools.partial]:
     crowd = people(preset, seed)
     rows, jobs = [], []
     for i, x in enumerate(crowd):
-        y, z = crowd[(i + 1) % len(crowd)], crowd[(i + 2) % len(crowd)]
+        y, z = _partners(crowd, i)
         swapper = ("faceswap", "fsgan")[i % 2]
         items = [
             ("RealVideo-RealAudio", "real", "-", f"{x['stem']}.mp4"),
@@ -95,6 +96,19 @@ def plan(preset: Preset, seed: int, root: Path) -> list[functools.partial]:
     with atomic_path(base / "meta_data.csv") as tmp:
         tmp.write_text(buffer.getvalue())
     return jobs
+
+
+def _partners(crowd: list[dict], i: int) -> tuple[dict, dict]:
+    """Two other people for person ``i``: the face donor ``y`` and the voice ``z``.
+
+    As in FakeAVCeleb, swaps pair people of the same ethnicity and gender where possible;
+    failing that, the closest skin tone.
+    """
+    x = crowd[i]
+    others = crowd[i + 1:] + crowd[:i]
+    ranked = sorted(others, key=lambda o: (o["race"] != x["race"], o["gender"] != x["gender"],
+                                           abs(o["tone"] - x["tone"])))
+    return ranked[0], ranked[1 % len(ranked)]
 
 
 def _person(info: dict, seed: int):
