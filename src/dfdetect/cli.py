@@ -119,22 +119,99 @@ def train_audio_command(
     typer.echo(f"best checkpoint: {best}")
 
 
+@train_app.command("spatial")
+def train_spatial_command(
+    manifest: Annotated[Path, typer.Option(help="manifest CSV")],
+    work: Annotated[Path, typer.Option(help="preprocess work directory (faces/)")],
+    out: Annotated[Path, typer.Option(help="run folder (config, checkpoints, logs)")],
+    config: ConfigOption = None,
+    overrides: SetOption = None,
+    devices: Annotated[int | None, typer.Option(
+        help="GPUs, or CPU processes, to train on (DDP when > 1)")] = None,
+    num_nodes: Annotated[int | None, typer.Option(help="machines for multi-node DDP")] = None,
+) -> None:
+    """Train EfficientNet-B2 on face crops: one random frame per video per epoch, balanced
+    sampling (--set sampler=class|identity|manipulation), selection on validation AUC."""
+    from dfdetect.config import resolve_config
+    from dfdetect.training.spatial import SpatialTrainConfig, train_spatial
+
+    extra = [f"devices={devices}"] if devices else []
+    extra += [f"num_nodes={num_nodes}"] if num_nodes else []
+    if devices and devices > 1:
+        extra.append("strategy=ddp")
+    settings = resolve_config(SpatialTrainConfig, config, (overrides or []) + extra)
+    best = train_spatial(manifest, work, out, settings)
+    typer.echo(f"best checkpoint: {best}")
+
+
+def _checkpoint_model(checkpoint: Path) -> str:
+    import torch
+
+    from dfdetect.errors import DfdetectError
+
+    if not checkpoint.is_file():
+        raise DfdetectError(f"checkpoint not found: {checkpoint}")
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    return state["hyper_parameters"]["config"]["model"]
+
+
 @app.command()
 def evaluate(
-    checkpoint: Annotated[Path, typer.Option(help="audio checkpoint (best.ckpt)")],
-    manifest: Annotated[Path, typer.Option(help="manifest CSV")],
-    scores: Annotated[Path, typer.Option(help="CM score file to write")],
+    checkpoint: Annotated[Path, typer.Option(help="a trained checkpoint (best.ckpt)")],
+    manifest: Annotated[Path, typer.Option(help="manifest CSV to evaluate on")],
+    out: Annotated[Path, typer.Option(help="folder for scores and metrics")],
+    work: Annotated[Path | None, typer.Option(help="preprocess work dir (face models)")] = None,
     split: Annotated[str, typer.Option(help="split to score")] = "test",
-    root: Annotated[Path | None, typer.Option(help="dataset root if not recorded")] = None,
+    threshold_manifest: Annotated[Path | None, typer.Option(
+        help="take the threshold from this manifest's validation split (cross-dataset)")] = None,
 ) -> None:
-    """Score a split with a trained audio model: official score file + metrics JSON beside it."""
-    from dfdetect.training.audio import evaluate_audio
+    """Evaluate a trained model on any manifest's split (cross-dataset evaluation included).
 
-    metrics = evaluate_audio(checkpoint, manifest, scores, split=split,
-                             root=str(root) if root else None)
-    typer.echo(f"wrote {scores}: EER {100 * metrics['eer']:.2f} %, "
-               f"min t-DCF {metrics['min_tdcf']:.4f}, AUC {metrics['auc']:.4f}, "
-               f"accuracy {100 * metrics['acc']:.1f} % (threshold from validation)")
+    Audio models write the official CM score file; face models report frame- and video-level
+    AUC/AP/EER/accuracy with per-manipulation and per-dataset breakdowns."""
+    import json
+
+    from dfdetect.errors import DfdetectError
+
+    if _checkpoint_model(checkpoint) == "crnn":
+        from dfdetect.training.audio import evaluate_audio
+
+        scores = out / f"scores_{split}.txt"
+        metrics = evaluate_audio(checkpoint, manifest, scores, split=split)
+        typer.echo(f"wrote {scores}: EER {100 * metrics['eer']:.2f} %, "
+                   f"min t-DCF {metrics['min_tdcf']:.4f}, AUC {metrics['auc']:.4f}, "
+                   f"accuracy {100 * metrics['acc']:.1f} % (threshold from validation)")
+        return
+    if work is None:
+        raise DfdetectError("a face model needs --work (the preprocess work directory)")
+    from dfdetect.training.spatial import evaluate_spatial
+
+    metrics = evaluate_spatial(checkpoint, manifest, work, out, split=split,
+                               threshold_manifest=threshold_manifest)
+    summary = {level: {k: round(v, 4) for k, v in metrics[level].items()}
+               for level in ("frame", "video")}
+    typer.echo(json.dumps(summary))
+    typer.echo(f"details in {out}/spatial_{split}_metrics.json")
+
+
+@app.command()
+def explain(
+    checkpoint: Annotated[Path, typer.Option(help="a trained face checkpoint")],
+    manifest: Annotated[Path, typer.Option(help="manifest CSV")],
+    work: Annotated[Path, typer.Option(help="preprocess work directory")],
+    out: Annotated[Path, typer.Option(help="folder for the pictures")] = Path("plots"),
+    split: Annotated[str, typer.Option(help="split to draw from")] = "test",
+) -> None:
+    """Grad-CAM pictures: annotated_heatmaps.png and true_positives.png."""
+    from dfdetect.data.manifest import read_manifest
+    from dfdetect.explain.gradcam import heatmap_pictures
+    from dfdetect.training.spatial import face_rows, load_spatial_model, score_frames
+
+    model, config = load_spatial_model(checkpoint)
+    frames = score_frames(model, face_rows(read_manifest(manifest), split), work,
+                          config.image_size)
+    for path in heatmap_pictures(model, frames, work, config.image_size, out):
+        typer.echo(f"wrote {path}")
 
 
 @app.command("eval-scores")

@@ -1,0 +1,120 @@
+"""Benchmark of the preprocessing stage on the real reference videos.
+
+    python bench/preprocess.py [--frames 32] [--json]
+
+Prints one JSON line with: wall time of the whole stage with 2 workers on the 11 reference
+videos (162 s of FF++/DFDC video), videos/s and frames/s; the serial run against the bare cost
+of decoding the sampled frames plus running the detector on them (``overhead_ratio``, goal
+≤ 1.3); and the peak memory of serial runs over 1× and 3× the videos (flat is the goal).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REFERENCE = Path(os.environ.get("DFDETECT_REFERENCE",
+                                Path(__file__).resolve().parents[2] / "shared" / "reference"))
+
+
+def make_dataset(root: Path, copies: int) -> Path:
+    """A real/ + fake/ folder of symlinks to the reference videos, each ``copies`` times."""
+    with open(REFERENCE / "media/labels.csv", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["kind"] == "video"]
+    for copy in range(copies):
+        for row in rows:
+            target = root / row["label"] / f"{copy}_{Path(row['path']).name}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(REFERENCE / "media" / row["path"])
+    return root
+
+
+RUN = """
+import json, resource, sys, time
+from dfdetect.preprocess import PreprocessOptions, preprocess
+start = time.perf_counter()
+report = preprocess(sys.argv[1], sys.argv[2], PreprocessOptions(frames=int(sys.argv[3])),
+                    workers=int(sys.argv[4]), progress=False)
+print(json.dumps({"seconds": time.perf_counter() - start, "videos": len(report),
+                  "faces": int(report.faces_found.sum()),
+                  "frames": int(report.frames_sampled.sum()),
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run_stage(manifest: Path, work: Path, frames: int, workers: int) -> dict:
+    out = subprocess.run([sys.executable, "-c", RUN, str(manifest), str(work), str(frames),
+                          str(workers)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bare_cost(manifest: Path, frames: int) -> dict:
+    """Seconds to decode the sampled frames and to run the detector on them, nothing else."""
+    import pandas as pd
+    import torch
+
+    from dfdetect.data.manifest import manifest_root
+    from dfdetect.media.faces import FaceDetector
+    from dfdetect.media.video import read_frames
+    from dfdetect.preprocess import PreprocessOptions
+
+    torch.set_num_threads(1)
+    options = PreprocessOptions(frames=frames)
+    detector = FaceDetector(detect_short_side=options.detect_short_side,
+                            thresholds=options.thresholds, min_face=options.min_face)
+    root = manifest_root(manifest)
+    decode = detect = 0.0
+    for path in pd.read_csv(manifest).path:
+        start = time.perf_counter()
+        decoded, _ = read_frames(root / path, frames)
+        decode += time.perf_counter() - start
+        start = time.perf_counter()
+        detector.detect([f.image for f in decoded])
+        detect += time.perf_counter() - start
+    return {"decode_seconds": round(decode, 2), "detect_seconds": round(detect, 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=32)
+    parser.add_argument("--json", action="store_true", help="print JSON only")
+    args = parser.parse_args()
+
+    from dfdetect.data.indexers import index_dataset
+
+    temp = Path(tempfile.mkdtemp(prefix="dfdetect-bench-"))
+    manifests = {}
+    for copies in (1, 3):
+        root = make_dataset(temp / f"data{copies}", copies)
+        manifests[copies] = temp / f"m{copies}.csv"
+        index_dataset("folder", root, manifests[copies], probe=False)
+    parallel = run_stage(manifests[1], temp / "w-par", args.frames, workers=2)
+    serial = {c: run_stage(m, temp / f"w-ser{c}", args.frames, workers=1)
+              for c, m in manifests.items()}
+    bare = bare_cost(manifests[1], args.frames)
+    result = {
+        "bench": "preprocess", "machine": platform.machine(), "cpus": os.cpu_count(),
+        "videos": parallel["videos"], "frames_per_video": args.frames,
+        "faces_found": parallel["faces"], "frames_sampled": parallel["frames"],
+        "workers": 2, "seconds": round(parallel["seconds"], 2),
+        "videos_per_second": round(parallel["videos"] / parallel["seconds"], 3),
+        "frames_per_second": round(parallel["frames"] / parallel["seconds"], 2),
+        "serial_seconds": round(serial[1]["seconds"], 2), **bare,
+        "overhead_ratio": round(serial[1]["seconds"] / (bare["decode_seconds"]
+                                                        + bare["detect_seconds"]), 3),
+        "peak_rss_mb": {f"{serial[c]['videos']}_videos": round(serial[c]["peak_rss_mb"])
+                        for c in serial},
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

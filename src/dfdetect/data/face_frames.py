@@ -1,0 +1,143 @@
+"""Torch datasets over the face crops that preprocessing stored.
+
+- :class:`FaceVideos` (training): one item per video; each access returns a *random* one of the
+  video's stored faces, so every epoch sees a fresh frame of every drawn video.
+- :class:`FaceFrames` (evaluation): every stored face, with the index of its video, so scores
+  can be averaged per ``sample_id``.
+
+Labels are ``video_label`` where the manifest has it (FakeAVCeleb's RealVideo-FakeAudio is a
+real face), else ``label``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+import torch
+from torch.utils.data import Dataset
+
+from dfdetect.preprocess import sample_key
+
+log = logging.getLogger(__name__)
+MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+
+
+def face_label(frame: pd.DataFrame) -> np.ndarray:
+    """The face-level label of each row: ``video_label`` when known, else ``label``.
+
+    Example:
+        >>> face_label(pd.DataFrame({"label": [1, 1], "video_label": [0, None]})).tolist()
+        [0, 1]
+    """
+    labels = frame["video_label"] if "video_label" in frame else frame["label"]
+    return labels.fillna(frame["label"]).astype(int).to_numpy()
+
+
+def stored_faces(frame: pd.DataFrame, workdir: Path) -> list[list[Path]]:
+    """For each row, the paths of its stored face crops (empty when none were found).
+
+    Example:
+        >>> stored_faces(pd.DataFrame({"sample_id": ["x"]}), Path("/nonexistent"))
+        [[]]
+    """
+    out = []
+    for sample_id in frame["sample_id"]:
+        folder = workdir / "faces" / sample_key(sample_id)
+        sidecar = folder / "faces.json"
+        if not sidecar.is_file():
+            out.append([])
+            continue
+        records = json.loads(sidecar.read_text())["frames"]
+        out.append([folder / r["file"] for r in records if r["file"]])
+    return out
+
+
+def transforms(image_size: int, train: bool, augment: bool = True):
+    """torchvision v2 pipeline: uint8 CHW tensor → normalised float; augmentations for training
+    (flip, colour, blur, JPEG re-compression, noise, cut-out), none at evaluation.
+
+    Example:
+        >>> t = transforms(32, train=True)
+        >>> t(torch.zeros(3, 40, 40, dtype=torch.uint8)).shape
+        torch.Size([3, 32, 32])
+    """
+    from torchvision.transforms import v2
+
+    steps = [v2.Resize((image_size, image_size), antialias=True)]
+    if train and augment:
+        steps += [
+            v2.RandomHorizontalFlip(),
+            v2.RandomApply([v2.ColorJitter(0.2, 0.2, 0.2, 0.02)], p=0.5),
+            v2.RandomApply([v2.GaussianBlur(5, (0.1, 1.5))], p=0.2),
+            v2.RandomApply([v2.JPEG((40, 95))], p=0.3),  # re-compression, as on social media
+        ]
+    steps.append(v2.ToDtype(torch.float32, scale=True))
+    if train and augment:
+        steps += [v2.RandomApply([v2.GaussianNoise(sigma=0.02)], p=0.2),
+                  v2.RandomErasing(p=0.25, scale=(0.02, 0.1))]  # hides a face part
+    steps.append(v2.Normalize(MEAN, STD))
+    return v2.Compose(steps)
+
+
+def load_crop(path: Path) -> torch.Tensor:
+    """A stored crop as a uint8 RGB CHW tensor."""
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise OSError(f"cannot read face crop {path}")
+    return torch.from_numpy(cv2.cvtColor(image, cv2.COLOR_BGR2RGB)).permute(2, 0, 1)
+
+
+class FaceVideos(Dataset):
+    """``(image, label)`` with a random stored face of the video each time.
+
+    Videos without any stored face are left out (and counted in the log).
+    """
+
+    def __init__(self, frame: pd.DataFrame, workdir: Path, transform, seed: int = 0) -> None:
+        faces = stored_faces(frame, workdir)
+        keep = [i for i, f in enumerate(faces) if f]
+        if len(keep) < len(faces):
+            log.info("%d of %d videos have no stored face and are left out",
+                     len(faces) - len(keep), len(faces))
+        self.frame = frame.iloc[keep].reset_index(drop=True)
+        self.faces = [faces[i] for i in keep]
+        self.labels = face_label(self.frame)
+        self.transform, self.seed = transform, seed
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return len(self.faces)
+
+    def __getitem__(self, index: int):
+        path = self.faces[index][int(self.rng.integers(len(self.faces[index])))]
+        return self.transform(load_crop(path)), torch.tensor(float(self.labels[index]))
+
+
+def seed_worker(worker_id: int) -> None:
+    """DataLoader ``worker_init_fn``: a different face-choice stream per worker and epoch."""
+    info = torch.utils.data.get_worker_info()
+    dataset = info.dataset
+    dataset.rng = np.random.default_rng([dataset.seed, info.seed % 2**32, worker_id])
+
+
+class FaceFrames(Dataset):
+    """``(image, label, video_index)`` for every stored face of every video."""
+
+    def __init__(self, frame: pd.DataFrame, workdir: Path, transform) -> None:
+        faces = stored_faces(frame, workdir)
+        labels = face_label(frame)
+        self.frame = frame.reset_index(drop=True)
+        self.items = [(path, labels[i], i) for i, paths in enumerate(faces) for path in paths]
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int):
+        path, label, video = self.items[index]
+        return self.transform(load_crop(path)), torch.tensor(float(label)), video
