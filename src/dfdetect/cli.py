@@ -144,17 +144,6 @@ def train_spatial_command(
     typer.echo(f"best checkpoint: {best}")
 
 
-def _checkpoint_model(checkpoint: Path) -> str:
-    import torch
-
-    from dfdetect.errors import DfdetectError
-
-    if not checkpoint.is_file():
-        raise DfdetectError(f"checkpoint not found: {checkpoint}")
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    return state["hyper_parameters"]["config"]["model"]
-
-
 @app.command()
 def evaluate(
     checkpoint: Annotated[Path, typer.Option(help="a trained checkpoint (best.ckpt)")],
@@ -172,8 +161,9 @@ def evaluate(
     import json
 
     from dfdetect.errors import DfdetectError
+    from dfdetect.training.common import checkpoint_config
 
-    if _checkpoint_model(checkpoint) == "crnn":
+    if checkpoint_config(checkpoint)[0]["model"] == "crnn":
         from dfdetect.training.audio import evaluate_audio
 
         scores = out / f"scores_{split}.txt"
@@ -275,7 +265,7 @@ def demo(out: Annotated[Path, typer.Option(help="output folder")] = Path("runs/d
     typer.echo(json.dumps(metrics, indent=1))
     typer.echo(f"wrote {out / 'metrics.json'}; pictures in {out / 'plots'} and "
                f"{out / 'corpus' / 'synth_examples.png'}")
-    typer.echo("not yet in the demo: preprocessing, spatial/temporal/fusion training, scan")
+    typer.echo("not yet in the demo: temporal models, contrastive fine-tuning, fusion, scan")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -286,9 +276,6 @@ def main(argv: list[str] | None = None) -> int:
         2
     """
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    # Lightning announces hardware and tips at INFO through its own handler: keep warnings only.
-    for name in ("lightning", "lightning.pytorch", "lightning.fabric"):
-        logging.getLogger(name).setLevel(logging.WARNING)
     try:
         app(args=argv, standalone_mode=False)
     except DfdetectError as exc:

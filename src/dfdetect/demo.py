@@ -1,6 +1,7 @@
 """``dfdetect demo``: the whole pipeline on the embedded synthetic corpus, stage by stage.
 
-Stages available so far: corpus → manifests → audio detector (train, evaluate, picture).
+Stages available so far: corpus → manifests → audio detector (train, evaluate, picture) →
+faces of FF++ → face detector (train, evaluate, Grad-CAM pictures).
 Each stage is skipped on a rerun when it finished with the same options.
 """
 
@@ -17,6 +18,11 @@ log = logging.getLogger(__name__)
 
 DATASETS = ("ffpp", "fakeavceleb", "asvspoof2019")
 AUDIO_DEMO = {"size": "small", "epochs": 20, "patience": 6, "batch_size": 16}
+PREPROCESS_DEMO = {"frames": 8, "size": 128}
+# EfficientNet-B2 from scratch (no ImageNet file offline) at 128 px: measured val AUC 0.92
+# after 6 epochs of 300 draws on the demo FF++ (about 100 s on 2 cores)
+SPATIAL_DEMO = {"model": "efficientnet_b2", "image_size": 128, "epochs": 8,
+                "samples_per_epoch": 300, "lr": 1e-3, "batch_size": 16, "patience": 4}
 
 
 def run_demo(out: str | Path, *, preset: str = "demo", seed: int = 0) -> dict:
@@ -40,6 +46,10 @@ def run_demo(out: str | Path, *, preset: str = "demo", seed: int = 0) -> dict:
                                                                        seed=seed))})
     metrics = {"audio": run_stage("audio", out, {**AUDIO_DEMO, "seed": seed},
                                   lambda: _audio_stage(manifests["asvspoof2019"], out, seed))}
+    run_stage("preprocess-ffpp", out, PREPROCESS_DEMO,
+              lambda: _preprocess_stage(manifests["ffpp"], out))
+    metrics["spatial"] = run_stage("spatial", out, {**SPATIAL_DEMO, "seed": seed},
+                                   lambda: _spatial_stage(manifests["ffpp"], out, seed))
     with atomic_path(out / "metrics.json") as tmp:
         tmp.write_text(json.dumps(metrics, indent=1))
     return metrics
@@ -60,3 +70,38 @@ def _audio_stage(manifest: Path, out: Path, seed: int) -> dict:
     keep = ("eer", "min_tdcf", "auc", "acc", "acc_if_always_spoof", "per_attack_eer",
             "n_bonafide", "n_spoof")
     return {key: metrics[key] for key in keep}
+
+
+def _preprocess_stage(manifest: Path, out: Path) -> dict:
+    from dfdetect.preprocess import PreprocessOptions, preprocess
+
+    report = preprocess(manifest, out / "work", PreprocessOptions(**PREPROCESS_DEMO), workers=2)
+    return {"rows": len(report), "faces": int(report.faces_found.sum()),
+            "frames": int(report.frames_sampled.sum()),
+            "failed": int((report.status == "failed").sum())}
+
+
+def _spatial_stage(manifest: Path, out: Path, seed: int) -> dict:
+    from dfdetect.data.manifest import read_manifest
+    from dfdetect.explain.gradcam import heatmap_pictures
+    from dfdetect.training.spatial import (
+        SpatialTrainConfig,
+        evaluate_spatial,
+        face_rows,
+        load_spatial_model,
+        score_frames,
+        train_spatial,
+    )
+
+    config = SpatialTrainConfig(**SPATIAL_DEMO, seed=seed)
+    best = train_spatial(manifest, out / "work", out / "spatial", config)
+    metrics = evaluate_spatial(best, manifest, out / "work", out / "spatial")
+    model, config = load_spatial_model(best)
+    frames = score_frames(model, face_rows(read_manifest(manifest), "test"), out / "work",
+                          config.image_size)
+    heatmap_pictures(model, frames, out / "work", config.image_size, out / "plots")
+    return {"auc": metrics["frame"]["auc"], "video_auc": metrics["video"]["auc"],
+            "acc": metrics["video"]["acc"], "eer": metrics["video"]["eer"],
+            "frame": metrics["frame"], "video": metrics["video"],
+            "per_manipulation_video_auc": {k: v["auc"] for k, v in
+                                           metrics["per_manipulation"].items()}}

@@ -66,8 +66,13 @@ def transforms(image_size: int, train: bool, augment: bool = True):
         >>> t(torch.zeros(3, 40, 40, dtype=torch.uint8)).shape
         torch.Size([3, 32, 32])
     """
+    import warnings
+
     from torchvision.transforms import v2
 
+    # v2.JPEG goes through torchvision.io, which warns on every call that it will move to
+    # torchcodec one day; the warning says nothing about the user's data
+    warnings.filterwarnings("ignore", message="The image decoding and encoding capabilities")
     steps = [v2.Resize((image_size, image_size), antialias=True)]
     if train and augment:
         steps += [

@@ -49,6 +49,21 @@ def _display(image: torch.Tensor) -> np.ndarray:
     return (image * std + mean).clamp(0, 1).permute(1, 2, 0).numpy()
 
 
+def overlay(image: np.ndarray, cam: np.ndarray, strength: float = 0.6) -> np.ndarray:
+    """The heat map blended in where the model looked, the face left as it is elsewhere
+    (Grad-CAM's usual 50 % blend paints every cold pixel dark blue).
+
+    Example:
+        >>> overlay(np.ones((4, 4, 3)), np.zeros((4, 4))).max()
+        1.0
+    """
+    from matplotlib import colormaps
+
+    heat = colormaps["jet"](cam)[..., :3]
+    weight = strength * cam[..., None]
+    return np.clip(image * (1 - weight) + heat * weight, 0, 1)
+
+
 def _grid(items: list[tuple[np.ndarray, str]], out: str | os.PathLike, title: str,
           columns: int = 6) -> Path:
     import matplotlib
@@ -82,8 +97,6 @@ def heatmap_pictures(model, frame_scores: pd.DataFrame, workdir: Path, image_siz
         >>> heatmap_pictures.__name__
         'heatmap_pictures'
     """
-    from pytorch_grad_cam.utils.image import show_cam_on_image
-
     from dfdetect.preprocess import sample_key
 
     prepare = transforms(image_size, train=False)
@@ -100,7 +113,7 @@ def heatmap_pictures(model, frame_scores: pd.DataFrame, workdir: Path, image_siz
         paths = [workdir / "faces" / sample_key(r.sample_id) / r.frame for r in rows.itertuples()]
         images = torch.stack([prepare(load_crop(p)) for p in paths])
         maps = gradcam_maps(model, images)
-        return [(show_cam_on_image(_display(img).astype(np.float32), m, use_rgb=True),
+        return [(overlay(_display(img), m),
                  f"{'fake' if r.label else 'real'} · {r.manipulation}\np(fake)={r.score:.2f}")
                 for img, m, r in zip(images, maps, rows.itertuples(), strict=True)]
 

@@ -55,11 +55,13 @@ class SpatialNet(nn.Module):
 
 
 def debug_backbone() -> nn.Sequential:
-    """Four small conv blocks (64 channels out): every training path in seconds on a CPU."""
+    """Four small conv stages (64 channels out): every training path in seconds on a CPU."""
     layers, c_in = [], 3
-    for c_out in (16, 32, 64, 64):
-        layers.append(nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride=2, padding=1, bias=False),
-                                    nn.BatchNorm2d(c_out), nn.SiLU()))
+    for c_out in (16, 32, 48, 64):
+        layers.append(nn.Sequential(
+            nn.Conv2d(c_in, c_out, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(c_out),
+            nn.SiLU(), nn.Conv2d(c_out, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out),
+            nn.SiLU()))
         c_in = c_out
     return nn.Sequential(*layers)
 

@@ -24,7 +24,12 @@ from dfdetect.data.manifest import manifest_root, read_manifest, usable
 from dfdetect.errors import DfdetectError
 from dfdetect.evaluation.metrics import eer
 from dfdetect.fsutil import atomic_path
-from dfdetect.training.common import last_checkpoint, make_trainer, predict_logits
+from dfdetect.training.common import (
+    last_checkpoint,
+    load_trained,
+    make_trainer,
+    predict_logits,
+)
 
 log = logging.getLogger(__name__)
 
@@ -167,15 +172,8 @@ def load_audio_model(checkpoint: str | os.PathLike):
     """
     from dfdetect.models.registry import create_model
 
-    if not Path(checkpoint).is_file():
-        raise DfdetectError(f"checkpoint not found: {checkpoint}")
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    config = AudioTrainConfig(**state["hyper_parameters"]["config"])
-    model = create_model(config.model, **_model_options(config))
-    weights = {k.removeprefix("model."): v for k, v in state["state_dict"].items()
-               if k.startswith("model.")}
-    model.load_state_dict(weights)
-    return model.eval(), config
+    return load_trained(checkpoint, AudioTrainConfig,
+                        lambda c: create_model(c.model, **_model_options(c)))
 
 
 @torch.no_grad()

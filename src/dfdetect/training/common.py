@@ -30,6 +30,11 @@ def make_trainer(out: Path, *, epochs: int, monitor: str, mode: str, patience: i
 
     # lightning 2.6 on torch 2.14 warns about a pytree API on every run; it is not ours to fix
     warnings.filterwarnings("ignore", message=r".*LeafSpec.*")
+    # Lightning sets its loggers to INFO when imported (hardware lines, advertising tips)
+    for name in ("lightning.pytorch", "lightning.fabric"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    gpu = torch.cuda.is_available()
+    log.info("training on %s", f"{torch.cuda.device_count()} GPU(s)" if gpu else "the CPU")
     from lightning.pytorch.loggers import CSVLogger
 
     # A resumed run logs into a new version folder (logs/version_N) so history is never lost.
@@ -46,7 +51,6 @@ def make_trainer(out: Path, *, epochs: int, monitor: str, mode: str, patience: i
     # needs the state of the latest epoch, so a second callback keeps it every epoch.
     last = ModelCheckpoint(dirpath=str(out / "checkpoints"), filename="last", save_top_k=1,
                            every_n_epochs=1, enable_version_counter=False)
-    gpu = torch.cuda.is_available()
     return L.Trainer(
         max_epochs=epochs, accelerator="gpu" if gpu else "cpu", devices=devices,
         num_nodes=num_nodes, strategy=strategy, precision="16-mixed" if gpu else "32-true",
@@ -99,3 +103,40 @@ def predict_logits(model: torch.nn.Module, loader) -> tuple[np.ndarray, np.ndarr
         logits.append(model(inputs).float().cpu())
         labels.append(targets.float())
     return torch.cat(logits).numpy(), torch.cat(labels).numpy()
+
+
+def checkpoint_config(checkpoint: str | Path) -> tuple[dict, dict]:
+    """The training config saved in a checkpoint, and the checkpoint itself.
+
+    Example:
+        >>> checkpoint_config("missing.ckpt")
+        Traceback (most recent call last):
+        ...
+        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
+    """
+    from dfdetect.errors import DfdetectError
+
+    if not Path(checkpoint).is_file():
+        raise DfdetectError(f"checkpoint not found: {checkpoint}")
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    return state["hyper_parameters"]["config"], state
+
+
+def load_trained(checkpoint: str | Path, config_class, build):
+    """Rebuild a trained network from a Lightning checkpoint: ``(model in eval mode, config)``.
+
+    ``build(config)`` makes the untrained network; the weights stored under ``model.`` are
+    loaded into it.
+
+    Example:
+        >>> load_trained("missing.ckpt", dict, lambda c: None)
+        Traceback (most recent call last):
+        ...
+        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
+    """
+    saved, state = checkpoint_config(checkpoint)
+    config = config_class(**saved)
+    model = build(config)
+    model.load_state_dict({k.removeprefix("model."): v for k, v in state["state_dict"].items()
+                           if k.startswith("model.")})
+    return model.eval(), config

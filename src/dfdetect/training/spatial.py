@@ -20,7 +20,7 @@ from dfdetect.config import save_config
 from dfdetect.data.manifest import read_manifest, usable
 from dfdetect.errors import DfdetectError
 from dfdetect.fsutil import atomic_path
-from dfdetect.training.common import last_checkpoint, make_trainer
+from dfdetect.training.common import last_checkpoint, load_trained, make_trainer
 
 
 @dataclass
@@ -162,14 +162,8 @@ def load_spatial_model(checkpoint: str | os.PathLike):
     """
     from dfdetect.models.registry import create_model
 
-    if not Path(checkpoint).is_file():
-        raise DfdetectError(f"checkpoint not found: {checkpoint}")
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    config = SpatialTrainConfig(**state["hyper_parameters"]["config"])
-    model = create_model(config.model, pretrained="none")
-    model.load_state_dict({k.removeprefix("model."): v for k, v in state["state_dict"].items()
-                           if k.startswith("model.")})
-    return model.eval(), config
+    return load_trained(checkpoint, SpatialTrainConfig,
+                        lambda c: create_model(c.model, pretrained="none"))
 
 
 @torch.no_grad()

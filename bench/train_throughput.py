@@ -1,0 +1,96 @@
+"""Training throughput of the spatial model: the model step alone vs the input pipeline.
+
+    python bench/train_throughput.py [--model efficientnet_b2] [--image-size 260] [--json]
+
+Builds the tiny synthetic corpus and its face crops in a temporary folder (or uses
+``--manifest``/``--work``), then prints one JSON line: images/s of a training step on random
+tensors (forward, backward, AdamW), images/s the DataLoader delivers (decode PNG, augment,
+collate) with ``--workers`` processes, and their ratio (goal: the pipeline ≥ 2× the step).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+
+def step_rate(model_name: str, image_size: int, batch: int, steps: int) -> float:
+    import torch
+
+    from dfdetect.models.registry import create_model
+
+    model = create_model(model_name, pretrained="none").train()
+    optimiser = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    images, labels = torch.randn(batch, 3, image_size, image_size), torch.ones(batch)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    for i in range(steps + 1):
+        if i == 1:  # the first step pays for allocation and kernel selection
+            start = time.perf_counter()
+        optimiser.zero_grad()
+        loss_fn(model(images), labels).backward()
+        optimiser.step()
+    return batch * steps / (time.perf_counter() - start)
+
+
+def pipeline_rate(manifest: Path, work: Path, image_size: int, batch: int, workers: int,
+                  batches: int) -> float:
+    from torch.utils.data import DataLoader
+
+    from dfdetect.data.face_frames import FaceVideos, seed_worker, transforms
+    from dfdetect.data.manifest import read_manifest
+    from dfdetect.data.sampling import make_sampler
+    from dfdetect.training.spatial import face_rows
+
+    data = FaceVideos(face_rows(read_manifest(manifest), "train"), work,
+                      transforms(image_size, train=True))
+    sampler = make_sampler(data.frame, "class", batch * (batches + 1))
+    loader = DataLoader(data, batch_size=batch, sampler=sampler, num_workers=workers,
+                        worker_init_fn=seed_worker)
+    iterator = iter(loader)
+    next(iterator)  # start-up of the worker processes is not throughput
+    start = time.perf_counter()
+    count = sum(len(images) for images, _ in iterator)
+    return count / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="efficientnet_b2")
+    parser.add_argument("--image-size", type=int, default=260)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--manifest", type=Path)
+    parser.add_argument("--work", type=Path)
+    parser.add_argument("--json", action="store_true", help="print JSON only")
+    args = parser.parse_args()
+
+    manifest, work = args.manifest, args.work
+    if manifest is None or work is None:
+        from dfdetect.data.indexers import index_dataset
+        from dfdetect.data.synthetic import generate_corpus
+        from dfdetect.preprocess import PreprocessOptions, preprocess
+
+        temp = Path(tempfile.mkdtemp(prefix="dfdetect-throughput-"))
+        generate_corpus("tiny", temp / "corpus", datasets=("ffpp",), preview=False)
+        manifest, work = temp / "ffpp.csv", temp / "work"
+        index_dataset("ffpp", temp / "corpus" / "ffpp", manifest)
+        preprocess(manifest, work, PreprocessOptions(frames=8, size=args.image_size),
+                   workers=2, progress=False)
+    step = step_rate(args.model, args.image_size, args.batch, steps=3)
+    pipe = pipeline_rate(manifest, work, args.image_size, args.batch, args.workers, batches=20)
+    print(json.dumps({"bench": "train_throughput", "machine": platform.machine(),
+                      "cpus": os.cpu_count(), "model": args.model,
+                      "image_size": args.image_size, "batch": args.batch,
+                      "loader_workers": args.workers,
+                      "model_step_images_per_s": round(step, 1),
+                      "pipeline_images_per_s": round(pipe, 1),
+                      "pipeline_over_step": round(pipe / step, 2)}))
+
+
+if __name__ == "__main__":
+    main()
