@@ -182,10 +182,12 @@ def test_changed_options_redo_rows_and_shards_split_the_work(tiny_corpus, tmp_pa
     assert sorted(pd.concat(halves).sample_id) == sorted(frame.sample_id)
     assert (tmp_path / "w/preprocess_report.shard-1-of-2.csv").is_file()
     again = preprocess(manifest, tmp_path / "w", small, progress=False)
-    assert set(again.status) == {"cached"}
+    # done rows are not redone; a video without any face keeps saying so
+    assert set(again.status) <= {"cached", "no_face"} and "cached" in set(again.status)
     bigger = preprocess(manifest, tmp_path / "w", PreprocessOptions(frames=4, size=80),
                         progress=False)
-    assert set(bigger.status) == {"ok"}
+    assert set(bigger.status) <= {"ok", "no_face"} and "ok" in set(bigger.status)
+    assert (bigger.seconds > 0).all()  # every row really ran again
     some = next((tmp_path / "w/faces").glob("*/000*.png"))
     assert cv2.imread(str(some)).shape == (80, 80, 3)
 

@@ -26,8 +26,8 @@ def test_indexers_read_every_synthetic_file(manifests):
     for frame in manifests.values():
         assert (frame.status == "ok").all(), frame[frame.status != "ok"][["path", "status"]]
     assert ffpp.manipulation.value_counts().to_dict() == {
-        "real": 10, "Deepfakes": 10, "FaceSwap": 10, "Face2Face": 10, "NeuralTextures": 10}
-    assert ffpp.split.value_counts().to_dict() == {"train": 30, "val": 10, "test": 10}
+        "real": 16, "Deepfakes": 16, "FaceSwap": 16, "Face2Face": 16, "NeuralTextures": 16}
+    assert ffpp.split.value_counts().to_dict() == {"train": 40, "val": 20, "test": 20}
     assert set(fav.category) == {"RealVideo-RealAudio", "RealVideo-FakeAudio",
                                  "FakeVideo-RealAudio", "FakeVideo-FakeAudio"}
     assert fav.groupby("identity").split.nunique().max() == 1

@@ -54,7 +54,7 @@ def overlay(image: np.ndarray, cam: np.ndarray, strength: float = 0.6) -> np.nda
     (Grad-CAM's usual 50 % blend paints every cold pixel dark blue).
 
     Example:
-        >>> overlay(np.ones((4, 4, 3)), np.zeros((4, 4))).max()
+        >>> float(overlay(np.ones((4, 4, 3)), np.zeros((4, 4))).max())
         1.0
     """
     from matplotlib import colormaps

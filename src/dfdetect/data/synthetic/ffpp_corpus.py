@@ -26,7 +26,7 @@ def choose_pairs(preset: Preset) -> dict[str, list[tuple[str, str]]]:
     Example:
         >>> from dfdetect.data.synthetic.presets import PRESETS
         >>> {k: len(v) for k, v in choose_pairs(PRESETS["tiny"]).items()}
-        {'train': 3, 'val': 1, 'test': 1}
+        {'train': 4, 'val': 2, 'test': 2}
     """
     chosen: dict[str, list[tuple[str, str]]] = {"train": [], "val": [], "test": []}
     wanted = dict(zip(chosen, preset.ffpp_pairs, strict=True))
@@ -43,7 +43,7 @@ def plan(preset: Preset, seed: int, root: Path) -> list[functools.partial]:
         >>> import tempfile
         >>> from dfdetect.data.synthetic.presets import PRESETS
         >>> len(plan(PRESETS["tiny"], 0, Path(tempfile.mkdtemp())))
-        50
+        80
     """
     pairs = choose_pairs(preset)
     for split, chosen in pairs.items():
