@@ -153,6 +153,8 @@ def evaluate(
     split: Annotated[str, typer.Option(help="split to score")] = "test",
     threshold_manifest: Annotated[Path | None, typer.Option(
         help="take the threshold from this manifest's validation split (cross-dataset)")] = None,
+    threshold_work: Annotated[Path | None, typer.Option(
+        help="work dir holding the faces of --threshold-manifest (default: --work)")] = None,
 ) -> None:
     """Evaluate a trained model on any manifest's split (cross-dataset evaluation included).
 
@@ -177,7 +179,8 @@ def evaluate(
     from dfdetect.training.spatial import evaluate_spatial
 
     metrics = evaluate_spatial(checkpoint, manifest, work, out, split=split,
-                               threshold_manifest=threshold_manifest)
+                               threshold_manifest=threshold_manifest,
+                               threshold_workdir=threshold_work)
     summary = {level: {k: round(v, 4) for k, v in metrics[level].items()}
                for level in ("frame", "video")}
     typer.echo(json.dumps(summary))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -38,8 +39,15 @@ def face_label(frame: pd.DataFrame) -> np.ndarray:
     return labels.fillna(frame["label"]).astype(int).to_numpy()
 
 
-def stored_faces(frame: pd.DataFrame, workdir: Path) -> list[list[Path]]:
-    """For each row, the paths of its stored face crops (empty when none were found).
+class StoredFace(NamedTuple):
+    """A face crop on disk and its 5 landmarks in crop pixels (None for older work dirs)."""
+
+    path: Path
+    landmarks: list | None
+
+
+def stored_faces(frame: pd.DataFrame, workdir: Path) -> list[list[StoredFace]]:
+    """For each row, its stored face crops (an empty list when none were found).
 
     Example:
         >>> stored_faces(pd.DataFrame({"sample_id": ["x"]}), Path("/nonexistent"))
@@ -53,13 +61,39 @@ def stored_faces(frame: pd.DataFrame, workdir: Path) -> list[list[Path]]:
             out.append([])
             continue
         records = json.loads(sidecar.read_text())["frames"]
-        out.append([folder / r["file"] for r in records if r["file"]])
+        out.append([StoredFace(folder / r["file"], r.get("crop_landmarks"))
+                    for r in records if r["file"]])
+    return out
+
+
+def cut_face_part(image: torch.Tensor, landmarks: list, rng: np.random.Generator,
+                  fraction: float = 0.22) -> torch.Tensor:
+    """Hide one face part (an eye, the nose or a mouth corner, from the landmarks) under a
+    square of the crop's mean colour, so the model cannot lean on a single region.
+
+    Example:
+        >>> img = torch.full((3, 10, 10), 200, dtype=torch.uint8)
+        >>> img[:, 0, 0] = 0
+        >>> out = cut_face_part(img, [[5, 5]], np.random.default_rng(0), fraction=0.2)
+        >>> int(out[0, 5, 5]), int(out[0, 9, 9])
+        (198, 200)
+    """
+    _, height, width = image.shape
+    x, y = landmarks[int(rng.integers(len(landmarks)))]
+    half = max(1, int(fraction * min(height, width) / 2))
+    x0, x1 = max(0, int(x) - half), min(width, int(x) + half)
+    y0, y1 = max(0, int(y) - half), min(height, int(y) + half)
+    out = image.clone()
+    if x1 > x0 and y1 > y0:
+        out[:, y0:y1, x0:x1] = image.float().mean(dim=(1, 2)).round().to(image.dtype)[:, None,
+                                                                                    None]
     return out
 
 
 def transforms(image_size: int, train: bool, augment: bool = True):
     """torchvision v2 pipeline: uint8 CHW tensor → normalised float; augmentations for training
-    (flip, colour, blur, JPEG re-compression, noise, cut-out), none at evaluation.
+    (flip, colour, blur, JPEG re-compression, noise, random erasing), none at evaluation.
+    Cut-out of face parts happens before, in :class:`FaceVideos`, where the landmarks are.
 
     Example:
         >>> t = transforms(32, train=True)
@@ -84,7 +118,7 @@ def transforms(image_size: int, train: bool, augment: bool = True):
     steps.append(v2.ToDtype(torch.float32, scale=True))
     if train and augment:
         steps += [v2.RandomApply([v2.GaussianNoise(sigma=0.02)], p=0.2),
-                  v2.RandomErasing(p=0.25, scale=(0.02, 0.1))]  # hides a face part
+                  v2.RandomErasing(p=0.15, scale=(0.02, 0.1))]
     steps.append(v2.Normalize(MEAN, STD))
     return v2.Compose(steps)
 
@@ -103,7 +137,8 @@ class FaceVideos(Dataset):
     Videos without any stored face are left out (and counted in the log).
     """
 
-    def __init__(self, frame: pd.DataFrame, workdir: Path, transform, seed: int = 0) -> None:
+    def __init__(self, frame: pd.DataFrame, workdir: Path, transform, seed: int = 0,
+                 part_cutout: float = 0.0) -> None:
         faces = stored_faces(frame, workdir)
         keep = [i for i, f in enumerate(faces) if f]
         if len(keep) < len(faces):
@@ -112,15 +147,18 @@ class FaceVideos(Dataset):
         self.frame = frame.iloc[keep].reset_index(drop=True)
         self.faces = [faces[i] for i in keep]
         self.labels = face_label(self.frame)
-        self.transform, self.seed = transform, seed
+        self.transform, self.seed, self.part_cutout = transform, seed, part_cutout
         self.rng = np.random.default_rng(seed)
 
     def __len__(self) -> int:
         return len(self.faces)
 
     def __getitem__(self, index: int):
-        path = self.faces[index][int(self.rng.integers(len(self.faces[index])))]
-        return self.transform(load_crop(path)), torch.tensor(float(self.labels[index]))
+        face = self.faces[index][int(self.rng.integers(len(self.faces[index])))]
+        image = load_crop(face.path)
+        if face.landmarks and self.rng.random() < self.part_cutout:
+            image = cut_face_part(image, face.landmarks, self.rng)
+        return self.transform(image), torch.tensor(float(self.labels[index]))
 
 
 def seed_worker(worker_id: int) -> None:
@@ -137,7 +175,8 @@ class FaceFrames(Dataset):
         faces = stored_faces(frame, workdir)
         labels = face_label(frame)
         self.frame = frame.reset_index(drop=True)
-        self.items = [(path, labels[i], i) for i, paths in enumerate(faces) for path in paths]
+        self.items = [(face.path, labels[i], i) for i, video in enumerate(faces)
+                      for face in video]
         self.transform = transform
 
     def __len__(self) -> int:

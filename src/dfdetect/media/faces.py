@@ -127,6 +127,26 @@ def _distance(a: Face, b: Face) -> float:
     return math.hypot(ax - bx, ay - by) / a.size + abs(math.log(b.size / a.size))
 
 
+def _crop_square(face: Face, margin: float) -> tuple[int, int, int]:
+    """Left, top and side (frame pixels) of the square crop around ``face``."""
+    cx, cy = face.centre
+    side = max(face.box[2] - face.box[0], face.box[3] - face.box[1]) * margin
+    return int(round(cx - side / 2)), int(round(cy - side / 2)), max(1, int(round(side)))
+
+
+def crop_landmarks(face: Face, margin: float = 1.3, size: int = 260) -> list[list[float]]:
+    """The face's 5 landmarks in the pixels of its ``size``² crop (eyes, nose, mouth corners).
+
+    Example:
+        >>> crop_landmarks(Face((0, 0, 100, 100), 1, ((50, 50),)), margin=1.0, size=50)
+        [[25.0, 25.0]]
+    """
+    left, top, side = _crop_square(face, margin)
+    scale = size / side
+    return [[round((x - left) * scale, 2), round((y - top) * scale, 2)]
+            for x, y in face.landmarks]
+
+
 def crop_face(image: np.ndarray, face: Face, *, margin: float = 1.3, size: int = 260):
     """A square crop around ``face``, its side ``margin`` × the box's longer side, resized to
     ``size``²; parts outside the frame are black.
@@ -136,10 +156,8 @@ def crop_face(image: np.ndarray, face: Face, *, margin: float = 1.3, size: int =
         ...           size=64).shape
         (64, 64, 3)
     """
-    cx, cy = face.centre
-    side = max(face.box[2] - face.box[0], face.box[3] - face.box[1]) * margin
-    x0, y0 = int(round(cx - side / 2)), int(round(cy - side / 2))
-    x1, y1 = x0 + max(1, int(round(side))), y0 + max(1, int(round(side)))
+    x0, y0, side = _crop_square(face, margin)
+    x1, y1 = x0 + side, y0 + side
     height, width = image.shape[:2]
     pad = max(0, -x0, -y0, x1 - width, y1 - height)
     if pad:

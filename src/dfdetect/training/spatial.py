@@ -37,6 +37,7 @@ class SpatialTrainConfig:
     lr: float = 3e-4
     weight_decay: float = 1e-4
     augment: bool = True
+    part_cutout: float = 0.3  # chance of hiding an eye, the nose or a mouth corner
     patience: int = 5
     seed: int = 0
     num_workers: int = 2
@@ -126,7 +127,8 @@ def train_spatial(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
     manifest = read_manifest(manifest_path)
     workdir, out = Path(workdir), Path(out)
     train = FaceVideos(face_rows(manifest, "train"), workdir,
-                       transforms(config.image_size, True, config.augment), config.seed)
+                       transforms(config.image_size, True, config.augment), config.seed,
+                       part_cutout=config.part_cutout if config.augment else 0.0)
     val = FaceFrames(face_rows(manifest, "val"), workdir, transforms(config.image_size, False))
     for name, data, labels in (("train", train, train.labels),
                                ("val", val, [item[1] for item in val.items])):
@@ -197,11 +199,12 @@ def score_frames(model, frame: pd.DataFrame, workdir: Path, image_size: int,
 
 def evaluate_spatial(checkpoint: str | os.PathLike, manifest_path: str | os.PathLike,
                      workdir: str | os.PathLike, out: str | os.PathLike | None = None, *,
-                     split: str = "test", threshold_manifest: str | os.PathLike | None = None
-                     ) -> dict:
+                     split: str = "test", threshold_manifest: str | os.PathLike | None = None,
+                     threshold_workdir: str | os.PathLike | None = None) -> dict:
     """Frame- and video-level AUC, AP, EER and accuracy at the threshold chosen on validation,
-    with per-manipulation and per-dataset breakdowns. ``threshold_manifest`` lets the
-    threshold come from another manifest's validation split (cross-dataset evaluation).
+    with per-manipulation and per-dataset breakdowns. ``threshold_manifest`` (with its faces in
+    ``threshold_workdir``) lets the threshold come from another manifest's validation split:
+    cross-dataset evaluation, train on one dataset and test on another.
 
     Example:
         >>> evaluate_spatial("missing.ckpt", "m.csv", "w")
@@ -215,7 +218,8 @@ def evaluate_spatial(checkpoint: str | os.PathLike, manifest_path: str | os.Path
     workdir = Path(workdir)
     manifest = read_manifest(manifest_path)
     val_manifest = read_manifest(threshold_manifest) if threshold_manifest else manifest
-    val_videos = video_scores(score_frames(model, face_rows(val_manifest, "val"), workdir,
+    val_workdir = Path(threshold_workdir) if threshold_workdir else workdir
+    val_videos = video_scores(score_frames(model, face_rows(val_manifest, "val"), val_workdir,
                                            config.image_size))
     threshold = detection_metrics(val_videos.label, val_videos.score)["threshold"]
     frames = score_frames(model, face_rows(manifest, split), workdir, config.image_size)
