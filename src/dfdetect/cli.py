@@ -188,6 +188,22 @@ def evaluate(
 
 
 @app.command()
+def features(
+    checkpoint: Annotated[Path, typer.Option(help="trained face checkpoint (frozen backbone)")],
+    manifest: Annotated[Path, typer.Option(help="manifest CSV")],
+    work: Annotated[Path, typer.Option(help="preprocess work directory (faces/ → features/)")],
+    batch_size: Annotated[int, typer.Option(help="crops per forward pass")] = 32,
+) -> None:
+    """Embed every stored face crop with the frozen backbone: features/<key>.npy [T, D] with a
+    mask of the frames that had a face, and features/index.csv. Resumable."""
+    from dfdetect.features import extract_features
+
+    index = extract_features(checkpoint, manifest, work, batch_size=batch_size)
+    typer.echo(f"{len(index)} videos, {int(index.faces.sum())} faces embedded; "
+               f"index in {work / 'features' / 'index.csv'}")
+
+
+@app.command()
 def explain(
     checkpoint: Annotated[Path, typer.Option(help="a trained face checkpoint")],
     manifest: Annotated[Path, typer.Option(help="manifest CSV")],

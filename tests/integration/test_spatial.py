@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from dfdetect.cli import main
@@ -138,3 +139,23 @@ def test_missing_faces_give_a_clear_error(faces, tmp_path):
     with pytest.raises(DfdetectError, match="run dfdetect preprocess first"):
         train_spatial(manifest, tmp_path / "empty", tmp_path / "out",
                       SpatialTrainConfig(model="spatial_debug"), progress=False)
+
+
+def test_features_from_the_frozen_backbone_are_masked_and_resumable(faces, trained):
+    import numpy as np
+
+    from dfdetect.features import extract_features, load_features
+
+    manifest, base = faces
+    assert main(["features", "--checkpoint", str(trained), "--manifest", str(manifest),
+                 "--work", str(base / "work")]) == 0
+    index = pd.read_csv(base / "work/features/index.csv")
+    assert len(index) == 80 and (index.frames == 8).all()
+    features, mask = load_features(base / "work", index.key[0])
+    assert features.shape == (8, 64) and mask.dtype == bool and mask.sum() == index.faces[0]
+    assert np.abs(features[mask]).sum(axis=1).min() > 0  # real embeddings where faces are
+    assert (features[~mask] == 0).all()  # and nothing pretending to be a face elsewhere
+    stamp = (base / "work/features" / f"{index.key[0]}.npy").stat().st_mtime_ns
+    again = extract_features(trained, manifest, base / "work", progress=False)
+    assert again.equals(index)
+    assert (base / "work/features" / f"{index.key[0]}.npy").stat().st_mtime_ns == stamp

@@ -1,0 +1,115 @@
+"""Per-frame embeddings from the frozen face backbone, one array per video, for temporal models.
+
+::
+
+    WORKDIR/features/<key>.npy        float16 [T, D]: one row per sampled frame (T = frames sampled)
+    WORKDIR/features/<key>.mask.npy   bool [T]: True where the frame had a face; rows without
+                                      one are zero and must be masked, never read as a face
+    WORKDIR/features/index.csv        sample_id, key, frames, faces, label, split, manipulation,
+                                      checkpoint (sha256 prefix of the weights used)
+
+Resumable: a video whose arrays exist for the same checkpoint is skipped; arrays are written
+atomically and the index last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from dfdetect.data.face_frames import face_label, load_crop, transforms
+from dfdetect.data.manifest import read_manifest, usable
+from dfdetect.fsutil import atomic_path
+from dfdetect.preprocess import sample_key
+
+
+def _sha(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def _save(path: Path, array: np.ndarray) -> None:
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.save(handle, array)
+
+
+@torch.no_grad()
+def extract_features(checkpoint: str | os.PathLike, manifest_path: str | os.PathLike,
+                     workdir: str | os.PathLike, *, batch_size: int = 32,
+                     progress: bool = True) -> pd.DataFrame:
+    """Embed every stored face of every usable video/image row; returns the index.
+
+    Example:
+        >>> extract_features("missing.ckpt", "m.csv", "w")
+        Traceback (most recent call last):
+        ...
+        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
+    """
+    from dfdetect.training.spatial import load_spatial_model
+
+    model, config = load_spatial_model(checkpoint)
+    weights = _sha(Path(checkpoint))
+    workdir = Path(workdir)
+    rows = usable(read_manifest(manifest_path))
+    rows = rows[rows.modality != "audio"].reset_index(drop=True)
+    prepare = transforms(config.image_size, train=False)
+    labels = face_label(rows)
+    index_path = workdir / "features" / "index.csv"
+    previous = pd.read_csv(index_path) if index_path.is_file() else pd.DataFrame()
+    done = set() if previous.empty else set(
+        previous.loc[previous.checkpoint == weights, "sample_id"])
+    lines = []
+    for i, row in enumerate(tqdm(rows.itertuples(), total=len(rows), desc="features",
+                                 unit="video", disable=not progress or None)):
+        key = sample_key(row.sample_id)
+        target = workdir / "features" / f"{key}.npy"
+        sidecar = workdir / "faces" / key / "faces.json"
+        if not sidecar.is_file():
+            continue  # not preprocessed (or failed there): nothing to embed
+        records = json.loads(sidecar.read_text())["frames"]
+        mask = np.array([r["file"] is not None for r in records], bool)
+        if row.sample_id not in done or not target.is_file():
+            embeddings = np.zeros((len(records), model.embedding_dim), np.float16)
+            files = [sidecar.parent / r["file"] for r in records if r["file"]]
+            face_rows = np.flatnonzero(mask)
+            for start in range(0, len(files), batch_size):
+                chunk = files[start:start + batch_size]
+                batch = torch.stack([prepare(load_crop(f)) for f in chunk])
+                embedded = model.forward_features(batch).numpy().astype(np.float16)
+                embeddings[face_rows[start:start + len(chunk)]] = embedded
+            _save(target.with_name(f"{key}.mask.npy"), mask)
+            _save(target, embeddings)
+        lines.append({"sample_id": row.sample_id, "key": key, "frames": len(records),
+                      "faces": int(mask.sum()), "label": int(labels[i]), "split": row.split,
+                      "manipulation": row.manipulation, "checkpoint": weights})
+    index = pd.DataFrame(lines, columns=["sample_id", "key", "frames", "faces", "label", "split",
+                                         "manipulation", "checkpoint"])
+    with atomic_path(index_path) as tmp:
+        index.to_csv(tmp, index=False)
+    return index
+
+
+def load_features(workdir: str | os.PathLike, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(features [T, D] float32, mask [T] bool)`` of one video.
+
+    Example:
+        >>> load_features("/nonexistent", "x")
+        Traceback (most recent call last):
+        ...
+        FileNotFoundError: no features for x in /nonexistent/features
+    """
+    folder = Path(workdir) / "features"
+    if not (folder / f"{key}.npy").is_file():
+        raise FileNotFoundError(f"no features for {key} in {folder}")
+    return (np.load(folder / f"{key}.npy").astype(np.float32),
+            np.load(folder / f"{key}.mask.npy"))
