@@ -82,14 +82,13 @@ def _preprocess_stage(manifest: Path, out: Path) -> dict:
 
 
 def _spatial_stage(manifest: Path, out: Path, seed: int) -> dict:
-    from dfdetect.data.manifest import read_manifest
+    import pandas as pd
+
     from dfdetect.explain.gradcam import heatmap_pictures
     from dfdetect.training.spatial import (
         SpatialTrainConfig,
         evaluate_spatial,
-        face_rows,
         load_spatial_model,
-        score_frames,
         train_spatial,
     )
 
@@ -97,8 +96,8 @@ def _spatial_stage(manifest: Path, out: Path, seed: int) -> dict:
     best = train_spatial(manifest, out / "work", out / "spatial", config)
     metrics = evaluate_spatial(best, manifest, out / "work", out / "spatial")
     model, config = load_spatial_model(best)
-    frames = score_frames(model, face_rows(read_manifest(manifest), "test"), out / "work",
-                          config.image_size)
+    # the pictures use the test frame scores evaluate_spatial just wrote, not a second pass
+    frames = pd.read_csv(out / "spatial" / "spatial_test_frame_scores.csv")
     heatmap_pictures(model, frames, out / "work", config.image_size, out / "plots")
     return {"auc": metrics["frame"]["auc"], "video_auc": metrics["video"]["auc"],
             "acc": metrics["video"]["acc"], "eer": metrics["video"]["eer"],

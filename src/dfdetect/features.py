@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from dfdetect.data.face_frames import face_label, load_crop, transforms
 from dfdetect.data.manifest import read_manifest, usable
-from dfdetect.fsutil import atomic_path
+from dfdetect.fsutil import atomic_path, save_npy
 from dfdetect.preprocess import sample_key
 
 
@@ -36,11 +36,6 @@ def _sha(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()[:16]
-
-
-def _save(path: Path, array: np.ndarray) -> None:
-    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
-        np.save(handle, array)
 
 
 @torch.no_grad()
@@ -87,8 +82,8 @@ def extract_features(checkpoint: str | os.PathLike, manifest_path: str | os.Path
                 batch = torch.stack([prepare(load_crop(f)) for f in chunk])
                 embedded = model.forward_features(batch).numpy().astype(np.float16)
                 embeddings[face_rows[start:start + len(chunk)]] = embedded
-            _save(target.with_name(f"{key}.mask.npy"), mask)
-            _save(target, embeddings)
+            save_npy(target.with_name(f"{key}.mask.npy"), mask)
+            save_npy(target, embeddings)
         lines.append({"sample_id": row.sample_id, "key": key, "frames": len(records),
                       "faces": int(mask.sum()), "label": int(labels[i]), "split": row.split,
                       "manipulation": row.manipulation, "checkpoint": weights})

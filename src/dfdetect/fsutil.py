@@ -37,3 +37,19 @@ def atomic_path(dest: str | os.PathLike) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def save_npy(path: str | os.PathLike, array) -> None:
+    """Save a numpy array to ``path`` atomically (what every stage's ``.npy`` outputs use).
+
+    Example:
+        >>> import tempfile, pathlib, numpy as np
+        >>> out = pathlib.Path(tempfile.mkdtemp()) / "a.npy"
+        >>> save_npy(out, np.arange(3))
+        >>> np.load(out).tolist()
+        [0, 1, 2]
+    """
+    import numpy as np
+
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.save(handle, array)

@@ -28,12 +28,11 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
 from dfdetect.errors import DfdetectError
-from dfdetect.fsutil import atomic_path
+from dfdetect.fsutil import atomic_path, save_npy
 
 log = logging.getLogger(__name__)
 REPORT_COLUMNS = ("sample_id", "status", "frames_sampled", "faces_found", "has_audio",
@@ -189,8 +188,7 @@ def _audio(path: Path, workdir: Path, key: str, *, required: bool) -> dict:
         if required or "no audio stream" not in str(exc):
             raise
         return {"has_audio": False}  # a silent video is fine: it simply has no audio branch
-    with atomic_path(workdir / "audio" / f"{key}.npy") as tmp, open(tmp, "wb") as handle:
-        np.save(handle, samples)
+    save_npy(workdir / "audio" / f"{key}.npy", samples)
     return {"has_audio": True}
 
 

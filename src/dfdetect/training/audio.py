@@ -108,6 +108,14 @@ def _lightning_module(config: AudioTrainConfig, pos_weight: float):
     return AudioDetector()
 
 
+def _label_column(manifest: pd.DataFrame, wanted: str) -> str:
+    """``wanted`` (``audio_label``) where the manifest fills it, else the overall ``label``
+    (ASVspoof rows are audio only, so both agree there)."""
+    if wanted in manifest and manifest[wanted].notna().any():
+        return wanted
+    return "label"
+
+
 def _rows(manifest: pd.DataFrame, split: str, label_column: str) -> pd.DataFrame:
     rows = usable(manifest)
     rows = rows[(rows.split == split) & rows[label_column].notna()]
@@ -134,9 +142,7 @@ def train_audio(manifest_path: str | os.PathLike, out: str | os.PathLike,
     manifest = read_manifest(manifest_path)
     base = manifest_root(manifest_path, root)
     out = Path(out)
-    column = config.label_column if config.label_column in manifest else "label"
-    if manifest[column].isna().all():
-        column = "label"
+    column = _label_column(manifest, config.label_column)
     train_rows, val_rows = (_rows(manifest, s, column) for s in ("train", "val"))
     for name, rows in (("train", train_rows), ("val", val_rows)):
         if rows[column].nunique() < 2:
@@ -216,7 +222,7 @@ def evaluate_audio(checkpoint: str | os.PathLike, manifest_path: str | os.PathLi
     model, config = load_audio_model(checkpoint)
     manifest = read_manifest(manifest_path)
     base = manifest_root(manifest_path, root)
-    column = config.label_column if manifest[config.label_column].notna().any() else "label"
+    column = _label_column(manifest, config.label_column)
 
     def score(rows: pd.DataFrame) -> np.ndarray:
         clips = AudioClips(rows, base, label_column=column, samples=config.samples, cache=False)
