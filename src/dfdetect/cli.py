@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from dfdetect.cli_train import compare_app, train_app
 from dfdetect.errors import DfdetectError
 
 app = typer.Typer(
@@ -94,54 +95,8 @@ def preprocess(
         typer.echo(f"  failed {line.sample_id}: {line.reason}")
 
 
-train_app = typer.Typer(help="Train a detector stage.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
-
-ConfigOption = Annotated[Path | None, typer.Option(help="YAML file of config keys")]
-SetOption = Annotated[list[str] | None, typer.Option(
-    "--set", help="override a config key: --set epochs=10 (repeatable)")]
-
-
-@train_app.command("audio")
-def train_audio_command(
-    manifest: Annotated[Path, typer.Option(help="manifest CSV (ASVspoof or FakeAVCeleb)")],
-    out: Annotated[Path, typer.Option(help="run folder (config, checkpoints, logs)")],
-    config: ConfigOption = None,
-    overrides: SetOption = None,
-    root: Annotated[Path | None, typer.Option(help="dataset root if not recorded")] = None,
-) -> None:
-    """Train the audio CRNN; select on the validation split; resume if OUT has a last.ckpt."""
-    from dfdetect.config import resolve_config
-    from dfdetect.training.audio import AudioTrainConfig, train_audio
-
-    settings = resolve_config(AudioTrainConfig, config, overrides)
-    best = train_audio(manifest, out, settings, root=str(root) if root else None)
-    typer.echo(f"best checkpoint: {best}")
-
-
-@train_app.command("spatial")
-def train_spatial_command(
-    manifest: Annotated[Path, typer.Option(help="manifest CSV")],
-    work: Annotated[Path, typer.Option(help="preprocess work directory (faces/)")],
-    out: Annotated[Path, typer.Option(help="run folder (config, checkpoints, logs)")],
-    config: ConfigOption = None,
-    overrides: SetOption = None,
-    devices: Annotated[int | None, typer.Option(
-        help="GPUs, or CPU processes, to train on (DDP when > 1)")] = None,
-    num_nodes: Annotated[int | None, typer.Option(help="machines for multi-node DDP")] = None,
-) -> None:
-    """Train EfficientNet-B2 on face crops: one random frame per video per epoch, balanced
-    sampling (--set sampler=class|identity|manipulation), selection on validation AUC."""
-    from dfdetect.config import resolve_config
-    from dfdetect.training.spatial import SpatialTrainConfig, train_spatial
-
-    extra = [f"devices={devices}"] if devices else []
-    extra += [f"num_nodes={num_nodes}"] if num_nodes else []
-    if devices and devices > 1:
-        extra.append("strategy=ddp")
-    settings = resolve_config(SpatialTrainConfig, config, (overrides or []) + extra)
-    best = train_spatial(manifest, work, out, settings)
-    typer.echo(f"best checkpoint: {best}")
+app.add_typer(compare_app, name="compare")
 
 
 @app.command()
@@ -284,7 +239,6 @@ def demo(out: Annotated[Path, typer.Option(help="output folder")] = Path("runs/d
     typer.echo(json.dumps(metrics, indent=1))
     typer.echo(f"wrote {out / 'metrics.json'}; pictures in {out / 'plots'} and "
                f"{out / 'corpus' / 'synth_examples.png'}")
-    typer.echo("not yet in the demo: temporal models, contrastive fine-tuning, fusion, scan")
 
 
 def main(argv: list[str] | None = None) -> int:

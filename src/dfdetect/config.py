@@ -22,8 +22,9 @@ T = TypeVar("T")
 
 
 def resolve_config(cls: type[T], path: str | os.PathLike | None = None,
-                   overrides: list[str] | None = None) -> T:
-    """Build ``cls`` from its defaults, then a YAML file, then ``key=value`` overrides.
+                   overrides: list[str] | None = None, *, base: T | None = None) -> T:
+    """Build ``cls`` from its defaults (or from ``base``), then a YAML file, then ``key=value``
+    overrides.
 
     Unknown keys and values of the wrong type are refused with a message naming them.
 
@@ -57,7 +58,7 @@ def resolve_config(cls: type[T], path: str | os.PathLike | None = None,
     hints = typing.get_type_hints(cls)
     for key, value in values.items():
         values[key] = _coerce(key, value, hints[key])
-    return cls(**values)
+    return dataclasses.replace(base, **values) if base is not None else cls(**values)
 
 
 def _coerce(key: str, value, hint):

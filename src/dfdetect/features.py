@@ -5,8 +5,9 @@
     WORKDIR/features/<key>.npy        float16 [T, D]: one row per sampled frame (T = frames sampled)
     WORKDIR/features/<key>.mask.npy   bool [T]: True where the frame had a face; rows without
                                       one are zero and must be masked, never read as a face
-    WORKDIR/features/index.csv        sample_id, key, frames, faces, label, split, manipulation,
-                                      checkpoint (sha256 prefix of the weights used)
+    WORKDIR/features/index.csv        sample_id, key, frames, faces, label (of the face track),
+                                      split, manipulation, identity, group, checkpoint (sha256
+                                      prefix of the weights used)
 
 Resumable: a video whose arrays exist for the same checkpoint is skipped; arrays are written
 atomically and the index last.
@@ -28,6 +29,9 @@ from dfdetect.data.face_frames import face_label, load_crop, transforms
 from dfdetect.data.manifest import read_manifest, usable
 from dfdetect.fsutil import atomic_path, save_npy
 from dfdetect.preprocess import sample_key
+
+INDEX_COLUMNS = ["sample_id", "key", "frames", "faces", "label", "split", "manipulation",
+                 "identity", "group", "checkpoint"]
 
 
 def _sha(path: Path) -> str:
@@ -86,9 +90,12 @@ def extract_features(checkpoint: str | os.PathLike, manifest_path: str | os.Path
             save_npy(target, embeddings)
         lines.append({"sample_id": row.sample_id, "key": key, "frames": len(records),
                       "faces": int(mask.sum()), "label": int(labels[i]), "split": row.split,
-                      "manipulation": row.manipulation, "checkpoint": weights})
-    index = pd.DataFrame(lines, columns=["sample_id", "key", "frames", "faces", "label", "split",
-                                         "manipulation", "checkpoint"])
+                      "manipulation": row.manipulation, "identity": row.identity,
+                      "group": row.group, "checkpoint": weights})
+    index = pd.DataFrame(lines, columns=INDEX_COLUMNS)
+    if not previous.empty:  # videos of other manifests embedded into the same work dir stay
+        others = previous[~previous.sample_id.isin(index.sample_id)]
+        index = pd.concat([others.reindex(columns=INDEX_COLUMNS), index], ignore_index=True)
     with atomic_path(index_path) as tmp:
         index.to_csv(tmp, index=False)
     return index

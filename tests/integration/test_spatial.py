@@ -19,18 +19,8 @@ DEBUG = ["--set", "model=spatial_debug", "--set", "pretrained=none", "--set", "i
          "--set", "num_workers=0", "--set", "batch_size=8"]
 
 
-@pytest.fixture(scope="module")
-def faces(tiny_corpus, tmp_path_factory):
-    base = tmp_path_factory.mktemp("spatial")
-    manifest = base / "ffpp.csv"
-    index_dataset("ffpp", tiny_corpus / "ffpp", manifest)
-    preprocess(manifest, base / "work", PreprocessOptions(frames=8, size=96), workers=2,
-               progress=False)
-    return manifest, base
-
-
-def test_ddp_on_two_cpu_processes_gives_one_checkpoint(faces):
-    manifest, base = faces
+def test_ddp_on_two_cpu_processes_gives_one_checkpoint(ffpp_faces):
+    manifest, base = ffpp_faces
     out = base / "ddp"
     result = subprocess.run(
         [sys.executable, "-m", "dfdetect.cli", "train", "spatial", "--manifest", str(manifest),
@@ -41,21 +31,9 @@ def test_ddp_on_two_cpu_processes_gives_one_checkpoint(faces):
     assert "strategy: ddp" in (out / "config.yaml").read_text()
 
 
-@pytest.fixture(scope="module")
-def trained(faces):
-    manifest, base = faces
-    config = SpatialTrainConfig(model="spatial_debug", pretrained="none", image_size=96,
-                                epochs=12, batch_size=8, num_workers=0, lr=2e-3,
-                                samples_per_epoch=320, patience=100,
-                                # measured: with face-part cut-out on these 40 training videos
-                                # the debug model needs more than 12 epochs (val AUC 0.63)
-                                part_cutout=0.0)
-    return train_spatial(manifest, base / "work", base / "run", config, progress=False)
-
-
-def test_training_learns_evaluates_and_explains(faces, trained):
-    manifest, base = faces
-    out, best = base / "run", trained
+def test_training_learns_evaluates_and_explains(ffpp_faces, spatial_checkpoint):
+    manifest, base = ffpp_faces
+    out, best = base / "run", spatial_checkpoint
     history = metrics_history(out).val_auc.dropna()
     print(f"validation video AUC per epoch: {history.round(3).tolist()}")
     assert history.max() >= 0.7  # chance is 0.5 (measured: 0.77 at epoch 9)
@@ -76,33 +54,32 @@ def test_training_learns_evaluates_and_explains(faces, trained):
             assert image.size[0] > 300
 
 
-def test_model_beats_a_pixel_statistics_baseline(faces, trained, tiny_corpus):
+def test_model_beats_a_pixel_statistics_baseline(ffpp_faces, spatial_checkpoint, tiny_corpus):
     """The corpus's manipulations are learnable but not trivial: whole-frame pixel statistics
     (colour moments, sharpness, gradients; group-disjoint cross-validation) stay well below
     what even the debug face model reaches on held-out test videos."""
-    import pandas as pd
 
     from dfdetect.data.synthetic.audit import pixel_baseline_auc
 
-    manifest, base = faces
+    manifest, base = ffpp_faces
     frame = pd.read_csv(manifest)
     baseline = pixel_baseline_auc(frame, tiny_corpus / "ffpp")
-    model = evaluate_spatial(trained, manifest, base / "work")["video"]["auc"]
+    model = evaluate_spatial(spatial_checkpoint, manifest, base / "work")["video"]["auc"]
     print(f"tiny FF++: pixel-statistics baseline AUC {baseline:.3f}, face model {model:.3f}")
     assert model >= baseline + 0.1
 
 
-def test_cross_dataset_evaluation_uses_the_training_datasets_threshold(faces, trained,
-                                                                      tiny_corpus, tmp_path):
+def test_cross_dataset_evaluation_uses_the_training_datasets_threshold(
+        ffpp_faces, spatial_checkpoint, tiny_corpus, tmp_path):
     """Train on FF++, evaluate on FakeAVCeleb: the threshold comes from FF++'s validation."""
-    manifest, best = faces[0], trained
+    manifest, best = ffpp_faces[0], spatial_checkpoint
     other = tmp_path / "fav.csv"
     index_dataset("fakeavceleb", tiny_corpus / "fakeavceleb", other)
     preprocess(other, tmp_path / "work", PreprocessOptions(frames=4, size=96), progress=False)
     assert main(["evaluate", "--checkpoint", str(best), "--manifest", str(other), "--work",
                  str(tmp_path / "work"), "--out", str(tmp_path / "eval"),
                  "--threshold-manifest", str(manifest), "--threshold-work",
-                 str(faces[1] / "work")]) == 0
+                 str(ffpp_faces[1] / "work")]) == 0
     saved = json.loads((tmp_path / "eval/spatial_test_metrics.json").read_text())
     assert set(saved["per_dataset"]) == {"fakeavceleb"}
     assert 0 < saved["video"]["n"] <= 6  # one test identity, six videos
@@ -110,7 +87,7 @@ def test_cross_dataset_evaluation_uses_the_training_datasets_threshold(faces, tr
         or "fsgan" in saved["per_manipulation"]
 
 
-def test_face_part_cutout_hides_a_landmark_region(faces):
+def test_face_part_cutout_hides_a_landmark_region(ffpp_faces):
     import numpy as np
     import torch
 
@@ -118,7 +95,7 @@ def test_face_part_cutout_hides_a_landmark_region(faces):
     from dfdetect.data.manifest import read_manifest
     from dfdetect.training.spatial import face_rows
 
-    manifest, base = faces
+    manifest, base = ffpp_faces
     rows = face_rows(read_manifest(manifest), "train")
     plain = FaceVideos(rows, base / "work", lambda x: x, seed=0)
     cut = FaceVideos(rows, base / "work", lambda x: x, seed=0, part_cutout=1.0)
@@ -132,30 +109,10 @@ def test_face_part_cutout_hides_a_landmark_region(faces):
     assert nearest < 12 and torch.equal(plain[0][0], plain[0][0])
 
 
-def test_missing_faces_give_a_clear_error(faces, tmp_path):
+def test_missing_faces_give_a_clear_error(ffpp_faces, tmp_path):
     from dfdetect.errors import DfdetectError
 
-    manifest, _ = faces
+    manifest, _ = ffpp_faces
     with pytest.raises(DfdetectError, match="run dfdetect preprocess first"):
         train_spatial(manifest, tmp_path / "empty", tmp_path / "out",
                       SpatialTrainConfig(model="spatial_debug"), progress=False)
-
-
-def test_features_from_the_frozen_backbone_are_masked_and_resumable(faces, trained):
-    import numpy as np
-
-    from dfdetect.features import extract_features, load_features
-
-    manifest, base = faces
-    assert main(["features", "--checkpoint", str(trained), "--manifest", str(manifest),
-                 "--work", str(base / "work")]) == 0
-    index = pd.read_csv(base / "work/features/index.csv")
-    assert len(index) == 80 and (index.frames == 8).all()
-    features, mask = load_features(base / "work", index.key[0])
-    assert features.shape == (8, 64) and mask.dtype == bool and mask.sum() == index.faces[0]
-    assert np.abs(features[mask]).sum(axis=1).min() > 0  # real embeddings where faces are
-    assert (features[~mask] == 0).all()  # and nothing pretending to be a face elsewhere
-    stamp = (base / "work/features" / f"{index.key[0]}.npy").stat().st_mtime_ns
-    again = extract_features(trained, manifest, base / "work", progress=False)
-    assert again.equals(index)
-    assert (base / "work/features" / f"{index.key[0]}.npy").stat().st_mtime_ns == stamp

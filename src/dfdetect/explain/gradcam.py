@@ -15,7 +15,7 @@ import pandas as pd
 import torch
 
 from dfdetect.data.face_frames import MEAN, STD, load_crop, transforms
-from dfdetect.fsutil import atomic_path
+from dfdetect.explain.figures import save_figure
 
 
 def gradcam_maps(model, images: torch.Tensor) -> np.ndarray:
@@ -80,10 +80,7 @@ def _grid(items: list[tuple[np.ndarray, str]], out: str | os.PathLike, title: st
         ax.set_title(caption, fontsize=7)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    with atomic_path(out) as tmp:
-        fig.savefig(tmp, format="png", dpi=90)
-    plt.close(fig)
-    return Path(out)
+    return save_figure(fig, out, tight=False)
 
 
 def heatmap_pictures(model, frame_scores: pd.DataFrame, workdir: Path, image_size: int,

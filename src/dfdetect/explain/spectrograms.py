@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dfdetect.fsutil import atomic_path
+from dfdetect.explain.figures import save_figure
 from dfdetect.media.audio import SAMPLE_RATE, load_audio
 from dfdetect.models.frontends import log_mel
 
@@ -70,10 +70,7 @@ def spectrogram_comparison(real: np.ndarray, fake: np.ndarray, out: str | os.Pat
     axes[2, 1].bar(np.arange(means[0].size), means[1] - means[0], color="tab:purple")
     axes[2, 1].axhline(0, color="black", lw=0.5)
     axes[2, 1].set(title="mean spectrum: fake − real", xlabel="mel band", ylabel="dB")
-    with atomic_path(out) as tmp:
-        fig.savefig(tmp, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return Path(out)
+    return save_figure(fig, out)
 
 
 def spectrogram_comparison_from_manifest(manifest: pd.DataFrame, root: Path,

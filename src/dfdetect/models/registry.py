@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 _BUILDERS: dict[str, Callable] = {}
 # modules that register models when imported; imported lazily so nothing runs at import time
-_MODULES = ("dfdetect.models.audio", "dfdetect.models.spatial")
+_MODULES = ("dfdetect.models.audio", "dfdetect.models.spatial", "dfdetect.models.temporal")
 
 
 def register_model(name: str) -> Callable[[Callable], Callable]:
@@ -55,7 +55,7 @@ def list_models() -> list[str]:
     """Names of every registered model.
 
     Example:
-        >>> {"crnn", "efficientnet_b2", "spatial_debug"} <= set(list_models())
+        >>> {"crnn", "efficientnet_b2", "tcn", "bilstm", "transformer"} <= set(list_models())
         True
     """
     _load_all()

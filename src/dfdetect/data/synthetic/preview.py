@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dfdetect.fsutil import atomic_path
+from dfdetect.explain.figures import save_figure
 
 FIGURE = "synth_examples.png"
 
@@ -108,8 +108,4 @@ def write_preview(out: Path) -> Path:
             ax.set_title(title, fontsize=8)
     fig.suptitle("dfdetect synthetic corpus: real beside each manipulation", fontsize=10)
     fig.tight_layout()
-    target = out / FIGURE
-    with atomic_path(target) as tmp:
-        fig.savefig(tmp, format="png", dpi=90)
-    plt.close(fig)
-    return target
+    return save_figure(fig, out / FIGURE, tight=False)

@@ -1,0 +1,124 @@
+"""``dfdetect train …`` and ``dfdetect compare …``: one command per training stage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+train_app = typer.Typer(help="Train a detector stage.", no_args_is_help=True)
+
+ConfigOption = Annotated[Path | None, typer.Option(help="YAML file of config keys")]
+SetOption = Annotated[list[str] | None, typer.Option(
+    "--set", help="override a config key: --set epochs=10 (repeatable)")]
+
+
+@train_app.command("audio")
+def train_audio_command(
+    manifest: Annotated[Path, typer.Option(help="manifest CSV (ASVspoof or FakeAVCeleb)")],
+    out: Annotated[Path, typer.Option(help="run folder (config, checkpoints, logs)")],
+    config: ConfigOption = None,
+    overrides: SetOption = None,
+    root: Annotated[Path | None, typer.Option(help="dataset root if not recorded")] = None,
+) -> None:
+    """Train the audio CRNN; select on the validation split; resume if OUT has a last.ckpt."""
+    from dfdetect.config import resolve_config
+    from dfdetect.training.audio import AudioTrainConfig, train_audio
+
+    settings = resolve_config(AudioTrainConfig, config, overrides)
+    best = train_audio(manifest, out, settings, root=str(root) if root else None)
+    typer.echo(f"best checkpoint: {best}")
+
+
+@train_app.command("spatial")
+def train_spatial_command(
+    manifest: Annotated[Path, typer.Option(help="manifest CSV")],
+    work: Annotated[Path, typer.Option(help="preprocess work directory (faces/)")],
+    out: Annotated[Path, typer.Option(help="run folder (config, checkpoints, logs)")],
+    config: ConfigOption = None,
+    overrides: SetOption = None,
+    devices: Annotated[int | None, typer.Option(
+        help="GPUs, or CPU processes, to train on (DDP when > 1)")] = None,
+    num_nodes: Annotated[int | None, typer.Option(help="machines for multi-node DDP")] = None,
+) -> None:
+    """Train EfficientNet-B2 on face crops: one random frame per video per epoch, balanced
+    sampling (--set sampler=class|identity|manipulation), selection on validation AUC."""
+    from dfdetect.config import resolve_config
+    from dfdetect.training.spatial import SpatialTrainConfig, train_spatial
+
+    extra = [f"devices={devices}"] if devices else []
+    extra += [f"num_nodes={num_nodes}"] if num_nodes else []
+    if devices and devices > 1:
+        extra.append("strategy=ddp")
+    settings = resolve_config(SpatialTrainConfig, config, (overrides or []) + extra)
+    best = train_spatial(manifest, work, out, settings)
+    typer.echo(f"best checkpoint: {best}")
+
+
+@train_app.command("temporal")
+def train_temporal_command(
+    work: Annotated[Path, typer.Option(help="work directory holding features/")],
+    out: Annotated[Path, typer.Option(help="run folder (config, checkpoints, logs)")],
+    model: Annotated[str, typer.Option(help="tcn, bilstm or transformer")] = "bilstm",
+    config: ConfigOption = None,
+    overrides: SetOption = None,
+) -> None:
+    """Train a temporal model on the saved frame features; select on validation loss; report
+    the test metrics at the validation threshold."""
+    import json
+
+    from dfdetect.config import resolve_config
+    from dfdetect.training.temporal import TemporalTrainConfig, evaluate_temporal, train_temporal
+
+    settings = resolve_config(TemporalTrainConfig, config, [f"model={model}", *(overrides or [])])
+    best = train_temporal(work, out, settings)
+    metrics, _, _ = evaluate_temporal(best, work)
+    typer.echo(json.dumps({k: round(v, 4) for k, v in metrics.items()
+                           if isinstance(v, float)}))
+    typer.echo(f"best checkpoint: {best}")
+
+
+@train_app.command("contrastive")
+def train_contrastive_command(
+    work: Annotated[Path, typer.Option(help="work directory holding features/")],
+    start: Annotated[Path, typer.Option(help="the trained BiLSTM checkpoint to fine-tune")],
+    out: Annotated[Path, typer.Option(help="run folder")],
+    overrides: SetOption = None,
+) -> None:
+    """Fine-tune a trained temporal model with BCE + triplet loss (--set margin=0.3,
+    mining=batch_hard|semi_hard, triplet_weight=1); prints AUC and separation before/after."""
+    import json
+
+    from dfdetect.training.contrastive import contrastive_config, train_contrastive
+
+    settings = contrastive_config(start, overrides)
+    result = train_contrastive(work, out, settings)
+    typer.echo(json.dumps({k: v for k, v in result.items() if isinstance(v, float)}, indent=1))
+    typer.echo(f"embeddings picture: {out / 'embeddings.png'}")
+
+
+compare_app = typer.Typer(help="Train several models on the same data and compare them.",
+                          no_args_is_help=True)
+
+
+@compare_app.command("temporal")
+def compare_temporal_command(
+    work: Annotated[Path, typer.Option(help="work directory holding features/")],
+    out: Annotated[Path, typer.Option(help="folder for the three runs, CSV and figure")],
+    config: ConfigOption = None,
+    overrides: SetOption = None,
+) -> None:
+    """Train TCN, BiLSTM and Transformer with the same options; write
+    temporal_comparison.csv and temporal_comparison.png (ROC, metrics, curves, cost)."""
+    from dfdetect.config import resolve_config
+    from dfdetect.training.comparison import compare_temporal
+    from dfdetect.training.temporal import TemporalTrainConfig
+
+    base = resolve_config(TemporalTrainConfig, config, overrides)
+    results = compare_temporal(work, out, base)
+    for name, metrics in results.items():
+        typer.echo(f"{name:12s} AUC {metrics['auc']:.4f}  ACC {metrics['acc']:.4f}  "
+                   f"EER {metrics['eer']:.4f}  params {metrics['params']:,}  "
+                   f"latency {metrics['latency_ms']:.2f} ms")
+    typer.echo(f"wrote {out / 'temporal_comparison.csv'} and {out / 'temporal_comparison.png'}")
