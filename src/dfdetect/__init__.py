@@ -4,10 +4,12 @@ The public API is imported on first use (nothing heavy runs at ``import dfdetect
 
     >>> import dfdetect
     >>> sorted(dfdetect.__all__)[:3]
-    ['build_manifest', 'create_model', 'evaluate_audio']
+    ['Detector', 'ScanResult', 'build_manifest']
 """
 
 from importlib import import_module
+
+__version__ = "0.1.0"
 
 _EXPORTS = {
     "build_manifest": "dfdetect.data.indexers",
@@ -21,6 +23,14 @@ _EXPORTS = {
     "train_spatial": "dfdetect.training.spatial",
     "evaluate_spatial": "dfdetect.training.spatial",
     "create_model": "dfdetect.models.registry",
+    "extract_features": "dfdetect.features",
+    "train_temporal": "dfdetect.training.temporal",
+    "compare_temporal": "dfdetect.training.comparison",
+    "train_contrastive": "dfdetect.training.contrastive",
+    "train_fusion": "dfdetect.training.fusion",
+    "Detector": "dfdetect.inference.bundle",
+    "scan": "dfdetect.inference.scan",
+    "ScanResult": "dfdetect.inference.scan",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -229,6 +229,50 @@ def synth(
 
 
 @app.command()
+def scan(
+    files: Annotated[list[Path], typer.Argument(help="videos, images or audio files")],
+    model: Annotated[Path, typer.Option(help="detector bundle folder")],
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
+    report: Annotated[Path | None, typer.Option(help="also write an HTML report here")] = None,
+) -> None:
+    """Scan files for manipulation: verdict, fake probability, per-modality scores and the
+    reasons. A file that cannot be read is reported and the others are still scanned; the
+    exit code is 1 when any failed."""
+    import json
+
+    from dfdetect.inference.bundle import Detector
+    from dfdetect.inference.scan import scan as scan_file
+
+    detector = Detector.load(model)
+    results, failed = [], 0
+    for path in files:
+        try:
+            result = scan_file(path, detector)
+        except DfdetectError as exc:
+            failed += 1
+            results.append({"path": str(path), "error": str(exc)})
+            typer.echo(json.dumps(results[-1]) if as_json else f"{path}: error: {exc}",
+                       err=not as_json)
+            continue
+        results.append(result)
+        if as_json:
+            typer.echo(json.dumps(result.to_json()))
+        else:
+            modalities = ", ".join(f"{k} {v['score']:.2f}" for k, v in result.modalities.items())
+            typer.echo(f"{path}: {result.verdict.upper()} {result.score:.3f} ({modalities})")
+            for line in result.explanation[1:]:
+                typer.echo(f"    {line}")
+    if report is not None:
+        from dfdetect.inference.report import write_report
+
+        write_report(results, detector, report)
+        if not as_json:
+            typer.echo(f"report: {report}")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
 def demo(out: Annotated[Path, typer.Option(help="output folder")] = Path("runs/demo")) -> None:
     """Run the whole pipeline on the embedded synthetic corpus (reuses finished stages)."""
     import json
@@ -250,7 +294,10 @@ def main(argv: list[str] | None = None) -> int:
     """
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
-        app(args=argv, standalone_mode=False)
+        # without standalone mode click returns the code of a typer.Exit instead of raising it
+        code = app(args=argv, standalone_mode=False)
+        if isinstance(code, int):
+            return code
     except DfdetectError as exc:
         typer.echo(f"error: {exc}", err=True)
         return 2

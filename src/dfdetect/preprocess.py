@@ -88,17 +88,11 @@ def parse_shard(text: str | None) -> tuple[int, int]:
 
 # ---- one row ---------------------------------------------------------------------------------
 
-_DETECTOR = None  # one per worker process, made on first use
-
-
 def _detector(options: PreprocessOptions):
-    global _DETECTOR
-    if _DETECTOR is None:
-        from dfdetect.media.faces import FaceDetector
+    from dfdetect.media.faces import shared_detector
 
-        _DETECTOR = FaceDetector(detect_short_side=options.detect_short_side,
-                                 thresholds=options.thresholds, min_face=options.min_face)
-    return _DETECTOR
+    return shared_detector(options.detect_short_side, tuple(options.thresholds),
+                           options.min_face)
 
 
 def process_row(row: dict, root: Path, workdir: Path, options: PreprocessOptions) -> dict:
@@ -131,26 +125,44 @@ def process_row(row: dict, root: Path, workdir: Path, options: PreprocessOptions
     return report
 
 
+def face_track(path: str | os.PathLike, options: PreprocessOptions):
+    """Decode ``options.frames`` evenly spaced frames, find faces, follow the main one and crop
+    it: ``(frames, n_frames, faces, crops)``, face and crop None where the frame has none.
+    Training crops and scan crops both come from here, so a detector sees what it learned on.
+
+    Example:
+        >>> face_track("missing.mp4", PreprocessOptions())
+        Traceback (most recent call last):
+        ...
+        dfdetect.media.video.VideoError: missing.mp4: file not found
+    """
+    from dfdetect.media.faces import crop_face, follow_main_face
+    from dfdetect.media.video import read_frames
+
+    frames, n_frames = read_frames(path, options.frames)
+    track = follow_main_face(_detector(options).detect([f.image for f in frames]))
+    crops = [None if face is None else
+             crop_face(frame.image, face, margin=options.margin, size=options.size)
+             for frame, face in zip(frames, track, strict=True)]
+    return frames, n_frames, track, crops
+
+
 def _faces(path: Path, workdir: Path, key: str, sample_id: str,
            options: PreprocessOptions) -> dict:
     import cv2
 
-    from dfdetect.media.faces import crop_face, crop_landmarks, follow_main_face
-    from dfdetect.media.video import read_frames
+    from dfdetect.media.faces import crop_landmarks
 
-    frames, n_frames = read_frames(path, options.frames)
-    found = _detector(options).detect([f.image for f in frames])
-    track = follow_main_face(found)
+    frames, n_frames, track, crops = face_track(path, options)
     final = workdir / "faces" / key
     staging = workdir / "faces" / f".tmp-{key}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     records = []
-    for frame, face in zip(frames, track, strict=True):
+    for frame, face, crop in zip(frames, track, crops, strict=True):
         record = {"index": frame.index, "seconds": round(frame.seconds, 4), "face": None,
                   "file": None}
         if face is not None:
-            crop = crop_face(frame.image, face, margin=options.margin, size=options.size)
             name = f"{frame.index:06d}.png"
             cv2.imwrite(str(staging / name), cv2.cvtColor(crop, cv2.COLOR_RGB2BGR),
                         [cv2.IMWRITE_PNG_COMPRESSION, 1])

@@ -24,3 +24,22 @@ def save_figure(figure, out: str | os.PathLike, *, dpi: int = 90, tight: bool = 
         figure.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
     plt.close(figure)
     return out
+
+
+def figure_png(figure, *, dpi: int = 90) -> bytes:
+    """``figure`` as PNG bytes (for pages that embed their pictures), then freed.
+
+    Example:
+        >>> import matplotlib; matplotlib.use("Agg")
+        >>> import matplotlib.pyplot as plt
+        >>> figure_png(plt.figure())[:4]
+        b'\\x89PNG'
+    """
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(figure)
+    return buffer.getvalue()

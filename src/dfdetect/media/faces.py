@@ -6,6 +6,7 @@ pixels, and boxes and landmarks are mapped back, so crops keep the source's full
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -65,6 +66,19 @@ class FaceDetector:
             for i, b, p, pts in zip(members, boxes, probs, points, strict=True):
                 results[i] = _faces(b, p, pts, scale)
         return results
+
+
+@functools.lru_cache(maxsize=4)
+def shared_detector(detect_short_side: int = 360, thresholds: tuple = (0.6, 0.7, 0.7),
+                    min_face: int = 32) -> FaceDetector:
+    """One :class:`FaceDetector` per setting and process (MTCNN takes a while to build).
+
+    Example:
+        >>> shared_detector() is shared_detector()
+        True
+    """
+    return FaceDetector(detect_short_side=detect_short_side, thresholds=tuple(thresholds),
+                        min_face=min_face)
 
 
 def _rescale(image: np.ndarray, scale: float) -> np.ndarray:

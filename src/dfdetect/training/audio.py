@@ -176,10 +176,19 @@ def load_audio_model(checkpoint: str | os.PathLike):
         ...
         dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
     """
+    return load_trained(checkpoint, AudioTrainConfig, build_network)
+
+
+def build_network(config: AudioTrainConfig):
+    """The untrained CRNN a config describes (checkpoints and bundles fill in the weights).
+
+    Example:
+        >>> build_network(AudioTrainConfig(size="debug")).embedding_dim
+        64
+    """
     from dfdetect.models.registry import create_model
 
-    return load_trained(checkpoint, AudioTrainConfig,
-                        lambda c: create_model(c.model, **_model_options(c)))
+    return create_model(config.model, **_model_options(config))
 
 
 @torch.no_grad()

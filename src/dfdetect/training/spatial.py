@@ -162,10 +162,20 @@ def load_spatial_model(checkpoint: str | os.PathLike):
         ...
         dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
     """
+    return load_trained(checkpoint, SpatialTrainConfig, build_network)
+
+
+def build_network(config: SpatialTrainConfig):
+    """The untrained face network a config describes, without pretrained weights (checkpoints
+    and bundles fill them in).
+
+    Example:
+        >>> build_network(SpatialTrainConfig(model="spatial_debug")).embedding_dim
+        64
+    """
     from dfdetect.models.registry import create_model
 
-    return load_trained(checkpoint, SpatialTrainConfig,
-                        lambda c: create_model(c.model, pretrained="none"))
+    return create_model(config.model, pretrained="none")
 
 
 @torch.no_grad()

@@ -47,7 +47,13 @@ class TemporalTrainConfig:
     in_dim: int = 0  # set from the features
 
 
-def _build(config: TemporalTrainConfig):
+def build_network(config: TemporalTrainConfig):
+    """The untrained network a config describes (checkpoints and bundles fill in the weights).
+
+    Example:
+        >>> build_network(TemporalTrainConfig(model="tcn", in_dim=8, hidden=16)).embedding_dim
+        16
+    """
     from dfdetect.models.registry import create_model
 
     return create_model(config.model, in_dim=config.in_dim, hidden=config.hidden,
@@ -66,7 +72,7 @@ def _module(config: TemporalTrainConfig, groups: np.ndarray):
         def __init__(self) -> None:
             super().__init__()
             self.save_hyperparameters({"config": dataclasses.asdict(config)})
-            self.model = _build(config)
+            self.model = build_network(config)
             if config.init_from:
                 start, _ = load_temporal_model(config.init_from)
                 self.model.load_state_dict(start.state_dict())
@@ -157,7 +163,7 @@ def load_temporal_model(checkpoint: str | os.PathLike):
         ...
         dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
     """
-    return load_trained(checkpoint, TemporalTrainConfig, _build)
+    return load_trained(checkpoint, TemporalTrainConfig, build_network)
 
 
 @torch.no_grad()

@@ -1,0 +1,1 @@
+"""Using a trained detector: the bundle, the scan pipeline and its report."""

@@ -1,0 +1,152 @@
+"""The detector bundle: everything a scan needs, in one folder a user can copy.
+
+::
+
+    BUNDLE/spatial.safetensors   face model (per-frame scores, embeddings, Grad-CAM)
+    BUNDLE/temporal.safetensors  temporal model over the frame embeddings (the video branch)
+    BUNDLE/audio.safetensors     CRNN (the audio branch)
+    BUNDLE/fusion.safetensors    audio-visual fusion head (optional)
+    BUNDLE/config.json           each component's resolved training config
+    BUNDLE/preprocess.json       frames sampled, crop size and margin, face detector settings
+    BUNDLE/thresholds.json       decision thresholds chosen on validation
+    BUNDLE/metadata.json         version, what it was trained on, validation metrics, SHA-256
+                                 of every weight file (checked on load)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dfdetect.errors import DfdetectError
+from dfdetect.fsutil import atomic_path
+
+FORMAT_VERSION = 1
+COMPONENTS = ("spatial", "temporal", "audio", "fusion")
+
+
+def _config_class_and_builder(component: str):
+    if component == "spatial":
+        from dfdetect.training.spatial import SpatialTrainConfig, build_network
+        return SpatialTrainConfig, build_network
+    if component == "temporal":
+        from dfdetect.training.temporal import TemporalTrainConfig, build_network
+        return TemporalTrainConfig, build_network
+    if component == "audio":
+        from dfdetect.training.audio import AudioTrainConfig, build_network
+        return AudioTrainConfig, build_network
+    from dfdetect.training.fusion import FusionTrainConfig, build_network
+    return FusionTrainConfig, build_network
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class Detector:
+    """A loaded detector: networks (eval mode) with their configs, preprocessing settings,
+    thresholds and metadata. ``fusion`` may be None (then scores combine by noisy-OR)."""
+
+    networks: dict
+    configs: dict
+    preprocess: dict
+    thresholds: dict
+    metadata: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_checkpoints(cls, checkpoints: dict, *, preprocess: dict, thresholds: dict,
+                         metadata: dict | None = None) -> Detector:
+        """Assemble a detector from training checkpoints ``{component: path}``.
+
+        Example:
+            >>> Detector.from_checkpoints({"spatial": "missing.ckpt"}, preprocess={},
+            ...                           thresholds={})
+            Traceback (most recent call last):
+            ...
+            dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
+        """
+        from dfdetect.training.common import load_trained
+
+        networks, configs = {}, {}
+        for component, checkpoint in checkpoints.items():
+            config_class, build = _config_class_and_builder(component)
+            networks[component], config = load_trained(checkpoint, config_class, build)
+            configs[component] = dataclasses.asdict(config)
+        missing = {"spatial", "temporal", "audio"} - set(networks)
+        if missing:
+            raise DfdetectError(f"a detector needs the {', '.join(sorted(missing))} "
+                                "checkpoint(s)")
+        return cls(networks, configs, dict(preprocess), dict(thresholds), dict(metadata or {}))
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the bundle folder (weights as safetensors, JSON for the rest).
+
+        Example:
+            >>> Detector.save.__name__
+            'save'
+        """
+        from safetensors.torch import save_file
+
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        hashes = {}
+        for component, network in self.networks.items():
+            target = path / f"{component}.safetensors"
+            state = {k: v.detach().contiguous() for k, v in network.state_dict().items()}
+            with atomic_path(target) as tmp:
+                save_file(state, str(tmp))
+            hashes[target.name] = _sha256(target)
+        metadata = {**self.metadata, "format_version": FORMAT_VERSION, "sha256": hashes,
+                    "components": sorted(self.networks)}
+        from dfdetect import __version__
+
+        metadata.setdefault("dfdetect_version", __version__)
+        for name, content in (("config", self.configs), ("preprocess", self.preprocess),
+                              ("thresholds", self.thresholds), ("metadata", metadata)):
+            with atomic_path(path / f"{name}.json") as tmp:
+                tmp.write_text(json.dumps(content, indent=1, default=str))
+        self.metadata = metadata
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Detector:
+        """Load a bundle folder, refusing weights whose SHA-256 differs from the record.
+
+        Example:
+            >>> Detector.load("/nonexistent")
+            Traceback (most recent call last):
+            ...
+            dfdetect.errors.DfdetectError: not a detector bundle: /nonexistent (no metadata.json)
+        """
+        from safetensors.torch import load_file
+
+        path = Path(path)
+        if not (path / "metadata.json").is_file():
+            raise DfdetectError(f"not a detector bundle: {path} (no metadata.json)")
+        try:
+            parts = {name: json.loads((path / f"{name}.json").read_text())
+                     for name in ("config", "preprocess", "thresholds", "metadata")}
+        except (OSError, json.JSONDecodeError) as exc:
+            raise DfdetectError(f"{path}: broken bundle ({exc})") from None
+        networks = {}
+        for component in parts["metadata"]["components"]:
+            weights = path / f"{component}.safetensors"
+            expected = parts["metadata"]["sha256"].get(weights.name)
+            if not weights.is_file() or _sha256(weights) != expected:
+                raise DfdetectError(f"{weights}: missing or does not match its SHA-256 in "
+                                    "metadata.json (corrupted or replaced)")
+            config_class, build = _config_class_and_builder(component)
+            network = build(config_class(**parts["config"][component]))
+            network.load_state_dict(load_file(str(weights)))
+            networks[component] = network.eval()
+        return cls(networks, parts["config"], parts["preprocess"], parts["thresholds"],
+                   parts["metadata"])

@@ -1,0 +1,196 @@
+"""``dfdetect.scan``: one file in, a verdict with its evidence out.
+
+A video runs both branches (face track → frame embeddings → temporal model; audio track → CRNN
+windows) and the fusion head; a silent video or one without a face uses the branch it has; an
+image uses the face model alone; an audio file uses the audio branch alone.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from dfdetect.errors import DfdetectError
+from dfdetect.models.fusion import CATEGORIES
+
+
+class ScanError(DfdetectError):
+    """A file that cannot be scanned (unreadable, or nothing in it to judge)."""
+
+
+@dataclass
+class ScanResult:
+    """What a scan found. ``score`` is the fake probability (0–1); ``modalities`` maps
+    ``video``/``audio``/``image`` to ``{"score", "threshold", "verdict"}`` for those present."""
+
+    path: str
+    kind: str
+    score: float
+    verdict: str
+    threshold: float
+    modalities: dict
+    frames: list[dict] = field(default_factory=list)  # index, seconds, score, box
+    audio_segments: list[dict] = field(default_factory=list)  # start, end, score (seconds)
+    categories: dict | None = None
+    explanation: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    # face crops (uint8 HWC) by frame position, for reports; not part of the JSON
+    crops: list = field(default_factory=list, repr=False)
+    audio: np.ndarray | None = field(default=None, repr=False)
+
+    def to_json(self) -> dict:
+        """The result as plain JSON types (crops and waveform left out).
+
+        Example:
+            >>> ScanResult("a.wav", "audio", 0.2, "real", 0.5, {}).to_json()["verdict"]
+            'real'
+        """
+        data = asdict(self)
+        data.pop("crops")
+        data.pop("audio")
+        return data
+
+
+def _verdict(score: float, threshold: float) -> str:
+    return "fake" if score >= threshold else "real"
+
+
+@torch.no_grad()
+def _face_evidence(detector, path: Path):
+    """Per-frame scores and embeddings of the main face: ``(frames, features, mask, crops)``."""
+    from dfdetect.data.face_frames import transforms
+    from dfdetect.preprocess import PreprocessOptions, face_track
+
+    options = PreprocessOptions(**{k: tuple(v) if isinstance(v, list) else v
+                                   for k, v in detector.preprocess.items()})
+    frames, _, faces, crops = face_track(path, options)
+    spatial = detector.networks["spatial"]
+    prepare = transforms(detector.configs["spatial"]["image_size"], train=False)
+    present = [i for i, crop in enumerate(crops) if crop is not None]
+    features = np.zeros((len(frames), spatial.embedding_dim), np.float32)
+    scores = np.full(len(frames), np.nan)
+    if present:
+        batch = torch.stack([prepare(torch.from_numpy(np.ascontiguousarray(crops[i]))
+                                     .permute(2, 0, 1)) for i in present])
+        embedded = spatial.forward_features(batch)
+        scores[present] = torch.sigmoid(spatial.forward_head(embedded)).numpy()
+        # the temporal model learned on embeddings stored as float16: read them the same way
+        features[present] = embedded.numpy().astype(np.float16).astype(np.float32)
+    rows = [{"index": f.index, "seconds": round(f.seconds, 3),
+             "score": None if np.isnan(s) else float(s),
+             "box": None if face is None else [round(float(v), 1) for v in face.box]}
+            for f, face, s in zip(frames, faces, scores, strict=True)]
+    return rows, features, np.isfinite(scores), crops
+
+
+def _load_audio(path: Path, kind: str) -> np.ndarray | None:
+    from dfdetect.media.audio import AudioError, load_audio
+
+    try:
+        wave = load_audio(path)
+    except AudioError as exc:
+        if kind == "video" and "no audio stream" in str(exc):
+            return None  # a silent video: the audio branch is simply absent
+        raise ScanError(str(exc)) from None
+    if wave.size < 1600:  # under 0.1 s: no speech to judge
+        if kind == "audio":
+            raise ScanError(f"{path}: audio shorter than 0.1 s")
+        return None
+    return wave
+
+
+def scan(path: str | os.PathLike, detector) -> ScanResult:
+    """Scan a video, image or audio file with a loaded :class:`Detector`.
+
+    Example:
+        >>> scan("notes.txt", None)
+        Traceback (most recent call last):
+        ...
+        dfdetect.inference.scan.ScanError: notes.txt: not a video, image or audio file
+    """
+    from dfdetect.media.probe import media_kind
+
+    start = time.perf_counter()
+    path = Path(path)
+    kind = media_kind(path)
+    if kind is None:
+        raise ScanError(f"{path}: not a video, image or audio file")
+    if not path.is_file():
+        raise ScanError(f"{path}: file not found")
+    frames, crops, mask = [], [], np.zeros(0, bool)
+    features = None
+    if kind in ("video", "image"):
+        from dfdetect.media.video import VideoError
+
+        try:
+            frames, features, mask, crops = _face_evidence(detector, path)
+        except VideoError as exc:
+            raise ScanError(str(exc)) from None
+    wave = _load_audio(path, kind) if kind in ("video", "audio") else None
+    result = _judge(detector, path, kind, frames, features, mask, wave)
+    result.crops, result.audio = crops, wave
+    result.seconds = round(time.perf_counter() - start, 3)
+    return result
+
+
+@torch.no_grad()
+def _judge(detector, path: Path, kind: str, frames, features, mask, wave) -> ScanResult:
+    from dfdetect.inference.branches import audio_branch, video_branch
+    from dfdetect.inference.explanation import explain
+
+    thresholds = detector.thresholds
+    if kind == "image":
+        if not mask.any():
+            raise ScanError(f"{path}: no face found in the image")
+        score = float(np.mean([f["score"] for f in frames if f["score"] is not None]))
+        modalities = {"image": {"score": score, "threshold": thresholds["image"],
+                                "verdict": _verdict(score, thresholds["image"])}}
+        result = ScanResult(str(path), kind, score, _verdict(score, thresholds["image"]),
+                            thresholds["image"], modalities, frames)
+        result.explanation = explain(result)
+        return result
+    video = video_branch(detector.networks["temporal"], features, mask) if mask.any() else None
+    audio = (audio_branch(detector.networks["audio"], wave,
+                          detector.configs["audio"]["samples"]) if wave is not None else None)
+    if video is None and audio is None:
+        raise ScanError(f"{path}: no face in any sampled frame and no audio track: "
+                        "nothing to judge")
+    fused = _fuse(detector, video, audio)
+    modalities = {name: {"score": fused[name], "threshold": thresholds[name],
+                         "verdict": _verdict(fused[name], thresholds[name])}
+                  for name in ("video", "audio") if fused.get(name) is not None}
+    key = "overall" if video is not None and audio is not None else next(iter(modalities))
+    score, threshold = fused["overall"], thresholds[key]
+    result = ScanResult(str(path), kind, score, _verdict(score, threshold), threshold,
+                        modalities, frames, audio.parts if audio else [], fused.get("categories"))
+    result.explanation = explain(result)
+    return result
+
+
+def _fuse(detector, video, audio) -> dict:
+    """Fake probabilities overall and per modality (the fusion head's, or the branches'
+    combined by noisy-OR for a bundle without one)."""
+    fusion = detector.networks.get("fusion")
+    if fusion is None:
+        scores = {"video": video.score if video else None, "audio": audio.score if audio else None}
+        present = [s for s in scores.values() if s is not None]
+        return {**scores, "overall": float(1 - np.prod([1 - s for s in present]))}
+    v = torch.zeros(1, fusion.video_proj[-2].in_features)
+    a = torch.zeros(1, fusion.audio_proj[-2].in_features)
+    if video is not None:
+        v = torch.from_numpy(video.embedding)[None]
+    if audio is not None:
+        a = torch.from_numpy(audio.embedding)[None]
+    out = fusion(v, a, torch.tensor([video is not None]), torch.tensor([audio is not None]))
+    result = {"overall": float(torch.sigmoid(out["overall"])[0]),
+              "video": float(torch.sigmoid(out["video"])[0]) if video else None,
+              "audio": float(torch.sigmoid(out["audio"])[0]) if audio else None}
+    if video is not None and audio is not None:
+        probabilities = torch.softmax(out["category"][0], 0).tolist()
+        result["categories"] = dict(zip(CATEGORIES, probabilities, strict=True))
+    return result
