@@ -57,3 +57,13 @@ def spatial_checkpoint(ffpp_faces):
                                 # the debug model needs more than 12 epochs (val AUC 0.63)
                                 part_cutout=0.0)
     return train_spatial(manifest, base / "work", base / "run", config, progress=False)
+
+
+@pytest.fixture(scope="session")
+def quick_demo(tiny_corpus, tmp_path_factory):
+    """The whole demo pipeline with debug-sized models on the tiny corpus: (run folder,
+    metrics). Its ``bundle/`` is the detector the scan and web tests use."""
+    from dfdetect.demo import run_demo
+
+    out = tmp_path_factory.mktemp("demo")
+    return out, run_demo(out, preset="tiny", profile="quick", corpus=tiny_corpus)

@@ -273,6 +273,21 @@ def scan(
 
 
 @app.command()
+def serve(
+    model: Annotated[Path, typer.Option(help="detector bundle folder")],
+    host: Annotated[str, typer.Option(help="address to bind (loopback by default)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    max_upload_mb: Annotated[float, typer.Option(help="largest accepted upload")] = 200,
+) -> None:
+    """Serve the web page (drop a file, see the verdict and the evidence) and the JSON API
+    (POST /api/scan, GET /api/health, docs at /docs)."""
+    from dfdetect.serve.app import serve as serve_app
+
+    typer.echo(f"dfdetect on http://{host}:{port}/  (API docs at /docs)")
+    serve_app(model, host=host, port=port, max_upload_mb=max_upload_mb)
+
+
+@app.command()
 def demo(out: Annotated[Path, typer.Option(help="output folder")] = Path("runs/demo")) -> None:
     """Run the whole pipeline on the embedded synthetic corpus (reuses finished stages)."""
     import json

@@ -1,8 +1,9 @@
 """``dfdetect demo``: the whole pipeline on the embedded synthetic corpus, stage by stage.
 
-Stages available so far: corpus → manifests → audio detector (train, evaluate, picture) →
-faces of FF++ → face detector (train, evaluate, Grad-CAM pictures).
-Each stage is skipped on a rerun when it finished with the same options.
+Stages: corpus → manifests → audio detector (ASVspoof) → faces and audio of FF++ and
+FakeAVCeleb → face detector (FF++) → frame features → TCN / BiLSTM / Transformer compared →
+contrastive BiLSTM → audio-visual fusion (FakeAVCeleb) → detector bundle → scans of held-out
+files → ``report.html``. Each stage is skipped on a rerun when it finished with the same options.
 """
 
 from __future__ import annotations
@@ -12,76 +13,132 @@ import logging
 from pathlib import Path
 
 from dfdetect.fsutil import atomic_path
-from dfdetect.pipeline import run_stage
+from dfdetect.pipeline import run_stage, stage_seconds
 
 log = logging.getLogger(__name__)
 
 DATASETS = ("ffpp", "fakeavceleb", "asvspoof2019")
-AUDIO_DEMO = {"size": "small", "epochs": 20, "patience": 6, "batch_size": 16}
-PREPROCESS_DEMO = {"frames": 8, "size": 128}
-# EfficientNet-B2 from scratch (no ImageNet file offline) at 128 px: measured val AUC 0.92
-# after 6 epochs of 300 draws on the demo FF++ (about 100 s on 2 cores)
-SPATIAL_DEMO = {"model": "efficientnet_b2", "image_size": 128, "epochs": 8,
-                "samples_per_epoch": 300, "lr": 1e-3, "batch_size": 16, "patience": 4}
+# "full" is ``make demo``; "quick" runs every stage with debug-sized models in about a
+# minute on the tiny corpus (the end-to-end test uses it)
+PROFILES = {
+    "full": {
+        "audio": {"size": "small", "epochs": 20, "patience": 6, "batch_size": 16},
+        "preprocess": {"frames": 8, "size": 128},
+        # EfficientNet-B2 from scratch (no ImageNet file offline) at 128 px: measured val AUC
+        # 0.92 after 6 epochs of 300 draws on the demo FF++ (about 100 s on 2 cores)
+        "spatial": {"model": "efficientnet_b2", "image_size": 128, "epochs": 8,
+                    "samples_per_epoch": 300, "lr": 1e-3, "batch_size": 16, "patience": 4},
+        "temporal": {"hidden": 128, "epochs": 60, "patience": 12},
+        "contrastive": {"triplet_weight": 1.0, "margin": 0.3, "mining": "semi_hard"},
+        "fusion": {"epochs": 80, "patience": 15},
+    },
+    "quick": {
+        "audio": {"size": "debug", "epochs": 3, "patience": 3, "batch_size": 8},
+        "preprocess": {"frames": 6, "size": 96},
+        "spatial": {"model": "spatial_debug", "pretrained": "none", "image_size": 64,
+                    "epochs": 3, "samples_per_epoch": 96, "lr": 2e-3, "batch_size": 16,
+                    "patience": 3, "num_workers": 0},
+        "temporal": {"hidden": 32, "epochs": 5, "patience": 5},
+        "contrastive": {"triplet_weight": 1.0, "margin": 0.3, "mining": "semi_hard",
+                        "epochs": 3},
+        "fusion": {"epochs": 10, "patience": 10, "hidden": 16},
+    },
+}
 
 
-def run_demo(out: str | Path, *, preset: str = "demo", seed: int = 0) -> dict:
-    """Run every available stage under ``out``; returns (and writes) ``metrics.json``.
+def run_demo(out: str | Path, *, preset: str = "demo", seed: int = 0, profile: str = "full",
+             corpus: str | Path | None = None) -> dict:
+    """Run every stage under ``out``; returns (and writes) ``metrics.json``; writes
+    ``report.html`` with every plot and metric of the run. ``corpus``: use an already generated
+    corpus of ``preset`` instead of making one in ``out/corpus``.
 
     Example:
         >>> run_demo.__name__
         'run_demo'
     """
+    import dataclasses
+
     from dfdetect.data.indexers import index_dataset
     from dfdetect.data.synthetic import generate_corpus
+    from dfdetect.data.synthetic.presets import PRESETS
 
-    out = Path(out)
-    corpus = out / "corpus"
-    run_stage("corpus", out, {"preset": preset, "seed": seed},
-              lambda: {"path": str(generate_corpus(preset, corpus, seed=seed))})
+    out, settings = Path(out), PROFILES[profile]
+    if corpus is None:
+        corpus = out / "corpus"
+        run_stage("corpus", out, {**dataclasses.asdict(PRESETS[preset]), "seed": seed},
+                  lambda: {"path": str(generate_corpus(preset, corpus, seed=seed))})
+    else:
+        corpus = Path(corpus)
+        run_stage("corpus", out, {"path": str(corpus)}, lambda: {"path": str(corpus)})
     manifests = {name: out / "manifests" / f"{name}.csv" for name in DATASETS}
     for name, manifest in manifests.items():
         run_stage(f"index-{name}", out, {"preset": preset, "seed": seed},
                   lambda n=name, m=manifest: {"rows": len(index_dataset(n, corpus / n, m,
-                                                                       seed=seed))})
-    metrics = {"audio": run_stage("audio", out, {**AUDIO_DEMO, "seed": seed},
-                                  lambda: _audio_stage(manifests["asvspoof2019"], out, seed))}
-    run_stage("preprocess-ffpp", out, PREPROCESS_DEMO,
-              lambda: _preprocess_stage(manifests["ffpp"], out))
-    metrics["spatial"] = run_stage("spatial", out, {**SPATIAL_DEMO, "seed": seed},
-                                   lambda: _spatial_stage(manifests["ffpp"], out, seed))
+                                                                       seed=seed))},
+                  after=("corpus",))
+    asvspoof, fakeavceleb = manifests["asvspoof2019"], manifests["fakeavceleb"]
+    metrics = {"audio": run_stage("audio", out, {**settings["audio"], "seed": seed},
+                                  lambda: _audio_stage(asvspoof, out, settings, seed),
+                                  after=("index-asvspoof2019",))}
+    for name in ("ffpp", "fakeavceleb"):
+        run_stage(f"preprocess-{name}", out, settings["preprocess"],
+                  lambda n=name: _preprocess_stage(manifests[n], out, settings),
+                  after=(f"index-{name}",))
+    metrics["spatial"] = run_stage("spatial", out, {**settings["spatial"], "seed": seed},
+                                   lambda: _spatial_stage(manifests["ffpp"], out, settings, seed),
+                                   after=("preprocess-ffpp",))
+    run_stage("features", out, {}, lambda: _features_stage(manifests, out),
+              after=("spatial", "preprocess-fakeavceleb"))
+    metrics["temporal"] = run_stage("temporal", out, {**settings["temporal"], "seed": seed},
+                                    lambda: _temporal_stage(out, settings, seed),
+                                    after=("features",))
+    metrics["contrastive"] = run_stage("contrastive", out, settings["contrastive"],
+                                       lambda: _contrastive_stage(out, settings, metrics),
+                                       after=("temporal",))
+    metrics["fusion"] = run_stage("fusion", out, {**settings["fusion"], "seed": seed},
+                                  lambda: _fusion_stage(fakeavceleb, out, settings, seed),
+                                  after=("contrastive", "audio"))
+    run_stage("bundle", out, {}, lambda: _bundle_stage(out, settings, metrics),
+              after=("fusion", "spatial"))
+    metrics["scans"] = run_stage("scan", out, {}, lambda: _scan_stage(manifests, out),
+                                 after=("bundle",))
+    metrics["seconds"] = stage_seconds(out)
     with atomic_path(out / "metrics.json") as tmp:
         tmp.write_text(json.dumps(metrics, indent=1))
+    from dfdetect.run_report import write_run_report
+
+    write_run_report(out, metrics)
     return metrics
 
 
-def _audio_stage(manifest: Path, out: Path, seed: int) -> dict:
+def _audio_stage(manifest: Path, out: Path, settings: dict, seed: int) -> dict:
     import pandas as pd
 
     from dfdetect.data.manifest import manifest_root
     from dfdetect.explain.spectrograms import spectrogram_comparison_from_manifest
     from dfdetect.training.audio import AudioTrainConfig, evaluate_audio, train_audio
 
-    config = AudioTrainConfig(**AUDIO_DEMO, seed=seed)
+    config = AudioTrainConfig(**settings["audio"], seed=seed)
     best = train_audio(manifest, out / "audio", config)
     metrics = evaluate_audio(best, manifest, out / "audio" / "scores_test.txt")
     spectrogram_comparison_from_manifest(pd.read_csv(manifest), manifest_root(manifest),
                                          out / "plots" / "spectrogram_comparison.png")
     keep = ("eer", "min_tdcf", "auc", "acc", "acc_if_always_spoof", "per_attack_eer",
             "n_bonafide", "n_spoof")
-    return {key: metrics[key] for key in keep}
+    return {**{key: metrics[key] for key in keep}, "checkpoint": str(best)}
 
 
-def _preprocess_stage(manifest: Path, out: Path) -> dict:
+def _preprocess_stage(manifest: Path, out: Path, settings: dict) -> dict:
     from dfdetect.preprocess import PreprocessOptions, preprocess
 
-    report = preprocess(manifest, out / "work", PreprocessOptions(**PREPROCESS_DEMO), workers=2)
+    report = preprocess(manifest, out / "work", PreprocessOptions(**settings["preprocess"]),
+                        workers=2)
     return {"rows": len(report), "faces": int(report.faces_found.sum()),
             "frames": int(report.frames_sampled.sum()),
             "failed": int((report.status == "failed").sum())}
 
 
-def _spatial_stage(manifest: Path, out: Path, seed: int) -> dict:
+def _spatial_stage(manifest: Path, out: Path, settings: dict, seed: int) -> dict:
     import pandas as pd
 
     from dfdetect.explain.gradcam import heatmap_pictures
@@ -92,7 +149,7 @@ def _spatial_stage(manifest: Path, out: Path, seed: int) -> dict:
         train_spatial,
     )
 
-    config = SpatialTrainConfig(**SPATIAL_DEMO, seed=seed)
+    config = SpatialTrainConfig(**settings["spatial"], seed=seed)
     best = train_spatial(manifest, out / "work", out / "spatial", config)
     metrics = evaluate_spatial(best, manifest, out / "work", out / "spatial")
     model, config = load_spatial_model(best)
@@ -100,7 +157,108 @@ def _spatial_stage(manifest: Path, out: Path, seed: int) -> dict:
     frames = pd.read_csv(out / "spatial" / "spatial_test_frame_scores.csv")
     heatmap_pictures(model, frames, out / "work", config.image_size, out / "plots")
     return {"auc": metrics["frame"]["auc"], "video_auc": metrics["video"]["auc"],
+            "checkpoint": str(best), "threshold": metrics["threshold"],
             "acc": metrics["video"]["acc"], "eer": metrics["video"]["eer"],
             "frame": metrics["frame"], "video": metrics["video"],
             "per_manipulation_video_auc": {k: v["auc"] for k, v in
                                            metrics["per_manipulation"].items()}}
+
+
+def _features_stage(manifests: dict, out: Path) -> dict:
+    import os
+
+    from dfdetect.features import extract_features
+
+    checkpoint = out / "spatial" / "checkpoints" / "best.ckpt"
+    for name in ("ffpp", "fakeavceleb"):
+        index = extract_features(checkpoint, manifests[name], out / "work")
+    link = out / "features"  # the arrays live beside the faces they came from
+    if not link.exists():
+        os.symlink(Path("work") / "features", link)
+    return {"videos": len(index), "faces": int(index.faces.sum())}
+
+
+def _temporal_stage(out: Path, settings: dict, seed: int) -> dict:
+    from dfdetect.training.comparison import compare_temporal
+    from dfdetect.training.temporal import TemporalTrainConfig
+
+    results = compare_temporal(out / "work", out / "temporal",
+                               TemporalTrainConfig(**settings["temporal"], seed=seed),
+                               plot=out / "plots" / "temporal_comparison.png")
+    keep = ("auc", "acc", "eer", "ap", "params", "latency_ms", "checkpoint", "per_manipulation")
+    return {name: {k: result[k] for k in keep} for name, result in results.items()}
+
+
+def _contrastive_stage(out: Path, settings: dict, metrics: dict) -> dict:
+    from dfdetect.training.contrastive import contrastive_config, train_contrastive
+
+    overrides = [f"{k}={v}" for k, v in settings["contrastive"].items()]
+    config = contrastive_config(metrics["temporal"]["bilstm"]["checkpoint"], overrides)
+    return train_contrastive(out / "work", out / "contrastive", config,
+                             plot=out / "plots" / "embeddings.png")
+
+
+def _fusion_stage(manifest: Path, out: Path, settings: dict, seed: int) -> dict:
+    from dfdetect.evaluation.fusion import evaluate_fusion
+    from dfdetect.explain.fusion_plots import fusion_comparison_figure
+    from dfdetect.training.fusion import FusionTrainConfig, train_fusion
+
+    best = train_fusion(manifest, out / "work", out / "contrastive/checkpoints/best.ckpt",
+                        out / "audio/checkpoints/best.ckpt", out / "fusion",
+                        FusionTrainConfig(**settings["fusion"], seed=seed))
+    metrics = evaluate_fusion(best, out / "fusion")
+    fusion_comparison_figure(metrics, out / "plots" / "fusion_comparison.png")
+    return {**metrics, "checkpoint": str(best)}
+
+
+def _bundle_stage(out: Path, settings: dict, metrics: dict) -> dict:
+    from dfdetect.inference.bundle import Detector
+    from dfdetect.preprocess import PreprocessOptions
+
+    checkpoints = {"spatial": metrics["spatial"]["checkpoint"],
+                   "temporal": metrics["contrastive"]["checkpoint"],
+                   "audio": metrics["audio"]["checkpoint"],
+                   "fusion": metrics["fusion"]["checkpoint"]}
+    thresholds = {**metrics["fusion"]["thresholds"], "image": metrics["spatial"]["threshold"]}
+    validation = {"fusion_test_auc": metrics["fusion"]["auc"],
+                  "audio_test_eer": metrics["audio"]["eer"],
+                  "spatial_test_video_auc": metrics["spatial"]["video_auc"]}
+    detector = Detector.from_checkpoints(
+        checkpoints, preprocess=PreprocessOptions(**settings["preprocess"]).to_json(),
+        thresholds=thresholds,
+        metadata={"trained_on": "the dfdetect synthetic demo corpus (FF++, FakeAVCeleb and "
+                                "ASVspoof 2019 LA layouts); not for real-world media",
+                  "thresholds_from": "validation split", "test_metrics": validation})
+    detector.save(out / "bundle")
+    return {"path": str(out / "bundle"), "components": sorted(checkpoints)}
+
+
+def _scan_stage(manifests: dict, out: Path) -> list[dict]:
+    """Scan one held-out test file of each FakeAVCeleb category and one FF++ pair."""
+    import pandas as pd
+
+    from dfdetect.data.manifest import manifest_root
+    from dfdetect.inference.bundle import Detector
+    from dfdetect.inference.report import render_sections, write_report
+    from dfdetect.inference.scan import scan
+
+    detector = Detector.load(out / "bundle")
+    picks = []
+    fav = pd.read_csv(manifests["fakeavceleb"])
+    for _, rows in fav[fav.split == "test"].groupby("category"):
+        picks.append((manifest_root(manifests["fakeavceleb"]) / rows.path.iloc[0], rows.iloc[0]))
+    ffpp = pd.read_csv(manifests["ffpp"])
+    for label in (0, 1):
+        row = ffpp[(ffpp.split == "test") & (ffpp.label == label)].iloc[0]
+        picks.append((manifest_root(manifests["ffpp"]) / row.path, row))
+    results, lines = [], []
+    for path, row in picks:
+        result = scan(path, detector)
+        results.append(result)
+        lines.append({"path": str(path), "truth": row.category if row.dataset == "fakeavceleb" else
+                      ("fake" if row.label else "real"), "score": result.score,
+                      "verdict": result.verdict, "seconds": result.seconds})
+    write_report(results, detector, out / "scans.html")
+    with atomic_path(out / "scans.fragment.html") as tmp:  # for report.html
+        tmp.write_text(render_sections(results, detector))
+    return lines

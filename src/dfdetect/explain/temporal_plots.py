@@ -93,7 +93,10 @@ def embeddings_figure(before: np.ndarray, after: np.ndarray, labels, manipulatio
 
     labels = np.asarray(labels, int)
     manipulations = np.asarray(manipulations, str)
-    markers = dict(zip(sorted(set(manipulations)), "os^DvP*Xph", strict=False))
+    # more methods than marker shapes: shapes repeat, (shape, colour) pairs stay distinct enough
+    shapes = "os^DvP*Xph<>8"
+    markers = {name: shapes[i % len(shapes)]
+               for i, name in enumerate(sorted(set(manipulations)))}
     figure, axes = plt.subplots(1, 2, figsize=(11, 5))
     for axis, embedding, title in zip(axes, (before, after), titles, strict=True):
         unit = embedding / np.linalg.norm(embedding, axis=1, keepdims=True).clip(min=1e-12)

@@ -17,6 +17,7 @@ from dfdetect.explain.figures import figure_png
 from dfdetect.fsutil import atomic_path
 
 STYLE = """
+nav a{margin-right:1rem} .grid{display:grid;grid-template-columns:1fr 1fr;gap:1rem}
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
 h1{font-size:1.6rem} h2{font-size:1.2rem;margin-top:2.5rem;word-break:break-all}
 .card{border:1px solid #ddd;border-radius:10px;padding:1rem 1.4rem;margin:1rem 0}
@@ -156,6 +157,16 @@ def _section(result, detector) -> str:
     return "\n".join(parts)
 
 
+def render_sections(results: list, detector) -> str:
+    """The HTML of every file's section (for pages that include scans among other things).
+
+    Example:
+        >>> "not scanned" in render_sections([{"path": "x.mp4", "error": "bad"}], None)
+        True
+    """
+    return "\n".join(_section(r, detector) for r in results)
+
+
 def write_report(results: list, detector, out: str | os.PathLike) -> Path:
     """Write the HTML page for ``results`` (ScanResult objects, or ``{"path", "error"}`` dicts
     for files that failed).
@@ -172,7 +183,7 @@ def write_report(results: list, detector, out: str | os.PathLike) -> Path:
         trained_on = html.escape(str(detector.metadata.get("trained_on", "?")))
         version = html.escape(str(detector.metadata.get("dfdetect_version", "?")))
         about = f'<p class="muted">Detector trained on {trained_on} · dfdetect {version}</p>'
-    body = "\n".join(_section(r, detector) for r in results)
+    body = render_sections(results, detector)
     page = (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>dfdetect scan report"
             f"</title><style>{STYLE}</style></head><body><h1>dfdetect scan report</h1>{about}"
             f"{body}</body></html>")

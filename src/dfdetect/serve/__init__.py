@@ -1,0 +1,1 @@
+"""``dfdetect serve``: the web page and JSON API over :func:`dfdetect.scan`."""

@@ -1,0 +1,117 @@
+"""The whole pipeline end to end (``run_demo`` with debug-sized models on the tiny corpus), its
+detector bundle, and scanning every reference media file with it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from dfdetect.cli import main
+from dfdetect.demo import run_demo
+from dfdetect.inference.bundle import Detector
+from dfdetect.inference.scan import ScanError, scan
+from dfdetect.media.probe import media_kind
+
+
+def test_the_demo_writes_every_output_and_metric(quick_demo):
+    out, metrics = quick_demo
+    saved = json.loads((out / "metrics.json").read_text())
+    assert saved == json.loads(json.dumps(metrics))
+    for model in ("tcn", "bilstm", "transformer"):
+        assert 0 <= saved["temporal"][model]["auc"] <= 1
+    for key in ("auc_before", "auc_after", "separation_before", "separation_after"):
+        assert saved["contrastive"][key] >= 0, key
+    for key in ("auc", "acc", "category_acc", "video_only_auc", "audio_only_auc"):
+        assert 0 <= saved["fusion"][key] <= 1, key
+    assert {"audio", "spatial"} <= set(saved)
+    for picture in ("temporal_comparison", "embeddings", "fusion_comparison",
+                    "spectrogram_comparison", "annotated_heatmaps"):
+        assert (out / "plots" / f"{picture}.png").stat().st_size > 5_000, picture
+    assert len(list((out / "features").glob("*.mask.npy"))) > 0
+    report = (out / "report.html").read_text()
+    assert report.count("data:image/png;base64,") >= 8  # plots and scan pictures, embedded
+    assert "Stage timings" in report and "fusion" in report
+    assert len(saved["scans"]) == 6  # one per FakeAVCeleb category, a real and a fake FF++
+
+
+def test_a_rerun_reuses_every_finished_stage(quick_demo, tiny_corpus):
+    out, _ = quick_demo
+    stamps = {p.name: p.stat().st_mtime_ns for p in (out / ".stages").iterdir()}
+    run_demo(out, preset="tiny", profile="quick", corpus=tiny_corpus)
+    assert {p.name: p.stat().st_mtime_ns for p in (out / ".stages").iterdir()} == stamps
+
+
+def test_the_bundle_records_its_weights_and_refuses_tampered_ones(quick_demo, tmp_path):
+    out, metrics = quick_demo
+    detector = Detector.load(out / "bundle")
+    assert sorted(detector.networks) == ["audio", "fusion", "spatial", "temporal"]
+    assert set(detector.thresholds) == {"overall", "video", "audio", "image"}
+    assert detector.metadata["test_metrics"]["fusion_test_auc"] == metrics["fusion"]["auc"]
+    assert len(detector.metadata["sha256"]) == 4
+    copy = tmp_path / "bundle"
+    shutil.copytree(out / "bundle", copy)
+    with open(copy / "audio.safetensors", "r+b") as handle:
+        handle.seek(-4, 2)
+        handle.write(b"\0\0\0\1")
+    with pytest.raises(Exception, match="SHA-256"):
+        Detector.load(copy)
+
+
+def test_scanning_every_reference_media_file_gives_a_valid_result(quick_demo, reference):
+    out, _ = quick_demo
+    detector = Detector.load(out / "bundle")
+    files = sorted(p for p in (reference / "media").rglob("*") if media_kind(p))
+    assert len(files) >= 40
+    for path in files:
+        result = scan(path, detector)
+        assert 0.0 <= result.score <= 1.0 and result.verdict in ("real", "fake"), path
+        assert result.verdict == ("fake" if result.score >= result.threshold else "real")
+        assert result.modalities and result.explanation[0].startswith("Verdict"), path
+        kind = media_kind(path)
+        if kind == "video":
+            assert len(result.frames) == detector.preprocess["frames"], path
+            assert "video" in result.modalities or "audio" in result.modalities
+            boxes = [f["box"] for f in result.frames if f["box"] is not None]
+            assert all(len(box) == 4 for box in boxes)
+        if kind == "audio":
+            assert set(result.modalities) == {"audio"} and result.audio_segments
+            # segments cover the recording; only a tail under a quarter window is left out
+            quarter = detector.configs["audio"]["samples"] / 4 / 16_000
+            uncovered = result.audio.size / 16_000 - result.audio_segments[-1]["end"]
+            assert -0.001 <= uncovered <= quarter + 0.01, path  # ends rounded to ms
+        if kind == "image":
+            assert set(result.modalities) == {"image"}
+        json.dumps(result.to_json())  # serialisable as it is
+
+
+def test_cli_scan_reports_broken_files_per_file_and_goes_on(quick_demo, reference, tmp_path,
+                                                            capsys):
+    out, _ = quick_demo
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    garbage = tmp_path / "garbage.mp4"
+    garbage.write_bytes(b"not a video at all" * 100)
+    good = reference / "media/audio/asvspoof2019_LA/LA_D_1003356.flac"
+    video = reference / "media/video/ffpp/original_sequences/youtube/c23/videos/004.mp4"
+    html = tmp_path / "report.html"
+    code = main(["scan", str(empty), str(good), str(garbage), str(video), "--model",
+                 str(out / "bundle"), "--json", "--report", str(html)])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 1
+    assert [line["path"] for line in lines] == [str(empty), str(good), str(garbage), str(video)]
+    assert "empty file" in lines[0]["error"] and "error" in lines[2]
+    assert lines[1]["kind"] == "audio" and lines[3]["kind"] == "video"
+    assert "Traceback" not in lines[2]["error"]
+    page = html.read_text()
+    assert page.count("not scanned") == 2 and page.count("data:image/png;base64,") >= 3
+
+
+def test_scan_refuses_what_it_cannot_judge(quick_demo, tmp_path):
+    out, _ = quick_demo
+    detector = Detector.load(out / "bundle")
+    with pytest.raises(ScanError, match="not a video, image or audio file"):
+        scan(tmp_path / "notes.txt", detector)
+    with pytest.raises(ScanError, match="file not found"):
+        scan(tmp_path / "missing.mp4", detector)
