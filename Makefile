@@ -6,7 +6,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test demo lint system-deps
+.PHONY: test demo bench lint system-deps
 
 test: system-deps $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -14,6 +14,18 @@ test: system-deps $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/dfdetect demo --out runs/demo
+
+# Every benchmark, one JSON file each under runs/bench/ (the scan bench uses the demo's bundle,
+# so the demo runs first; it reuses its finished stages).
+bench: demo
+	mkdir -p runs/bench
+	$(VENV)/bin/python bench/preprocess.py --json | tee runs/bench/preprocess.json
+	$(VENV)/bin/python bench/train_throughput.py --json | tee runs/bench/train_throughput.json
+	$(VENV)/bin/python bench/synth_corpus.py --preset demo --json | tee runs/bench/synth_corpus.json
+	$(VENV)/bin/python bench/scan_latency.py --model runs/demo/bundle \
+		| tee runs/bench/scan_latency.json
+	$(VENV)/bin/python bench/scan_latency.py --model runs/demo/bundle --backend torch \
+		| tee runs/bench/scan_latency_torch.json
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -234,6 +234,8 @@ def scan(
     model: Annotated[Path, typer.Option(help="detector bundle folder")],
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
     report: Annotated[Path | None, typer.Option(help="also write an HTML report here")] = None,
+    backend: Annotated[str, typer.Option(
+        help="auto (ONNX Runtime when the bundle has an export), onnx or torch")] = "auto",
 ) -> None:
     """Scan files for manipulation: verdict, fake probability, per-modality scores and the
     reasons. A file that cannot be read is reported and the others are still scanned; the
@@ -243,7 +245,7 @@ def scan(
     from dfdetect.inference.bundle import Detector
     from dfdetect.inference.scan import scan as scan_file
 
-    detector = Detector.load(model)
+    detector = Detector.load(model, backend=backend)
     results, failed = [], 0
     for path in files:
         try:
@@ -270,6 +272,20 @@ def scan(
             typer.echo(f"report: {report}")
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def export(model: Annotated[Path, typer.Option(help="detector bundle folder")]) -> None:
+    """Export the bundle's feature extractors to ONNX (BUNDLE/onnx/), each checked against
+    torch on a real input; scans then use ONNX Runtime for them."""
+    from dfdetect.inference.onnx_backend import export_onnx
+
+    for component, record in export_onnx(model).items():
+        if record["kept"]:
+            typer.echo(f"{component:9s} exported; largest probability difference from torch "
+                       f"{record['probability']:.1e}")
+        else:
+            typer.echo(f"{component:9s} stays in torch: {record.get('error', record)}")
 
 
 @app.command()

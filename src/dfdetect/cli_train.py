@@ -98,6 +98,32 @@ def train_contrastive_command(
     typer.echo(f"embeddings picture: {out / 'embeddings.png'}")
 
 
+@train_app.command("fusion")
+def train_fusion_command(
+    manifest: Annotated[Path, typer.Option(help="FakeAVCeleb-style manifest (audiovisual rows)")],
+    work: Annotated[Path, typer.Option(help="work dir with features/ and audio/ of its rows")],
+    temporal: Annotated[Path, typer.Option(help="video branch: temporal/contrastive checkpoint")],
+    audio: Annotated[Path, typer.Option(help="audio branch: CRNN checkpoint")],
+    out: Annotated[Path, typer.Option(help="run folder")],
+    config: ConfigOption = None,
+    overrides: SetOption = None,
+) -> None:
+    """Train the audio-visual fusion head on the frozen branches; report it against each
+    branch alone and late fusion on the test split (thresholds from validation)."""
+    import json
+
+    from dfdetect.config import resolve_config
+    from dfdetect.evaluation.fusion import evaluate_fusion
+    from dfdetect.training.fusion import FusionTrainConfig, train_fusion
+
+    settings = resolve_config(FusionTrainConfig, config, overrides)
+    best = train_fusion(manifest, work, temporal, audio, out, settings)
+    metrics = evaluate_fusion(best, out)
+    typer.echo(json.dumps({k: round(v, 4) for k, v in metrics.items()
+                           if isinstance(v, float)}, indent=1))
+    typer.echo(f"best checkpoint: {best}; scores in {out / 'fusion_scores.csv'}")
+
+
 compare_app = typer.Typer(help="Train several models on the same data and compare them.",
                           no_args_is_help=True)
 

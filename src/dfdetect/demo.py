@@ -230,7 +230,11 @@ def _bundle_stage(out: Path, settings: dict, metrics: dict) -> dict:
                                 "ASVspoof 2019 LA layouts); not for real-world media",
                   "thresholds_from": "validation split", "test_metrics": validation})
     detector.save(out / "bundle")
-    return {"path": str(out / "bundle"), "components": sorted(checkpoints)}
+    from dfdetect.inference.onnx_backend import export_onnx
+
+    exported = export_onnx(out / "bundle")
+    return {"path": str(out / "bundle"), "components": sorted(checkpoints),
+            "onnx": sorted(k for k, v in exported.items() if v["kept"])}
 
 
 def _scan_stage(manifests: dict, out: Path) -> list[dict]:

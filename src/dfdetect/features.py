@@ -15,7 +15,6 @@ atomically and the index last.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -27,19 +26,11 @@ from tqdm.auto import tqdm
 
 from dfdetect.data.face_frames import face_label, load_crop, transforms
 from dfdetect.data.manifest import read_manifest, usable
-from dfdetect.fsutil import atomic_path, save_npy
+from dfdetect.fsutil import atomic_path, save_npy, sha256_of
 from dfdetect.preprocess import sample_key
 
 INDEX_COLUMNS = ["sample_id", "key", "frames", "faces", "label", "split", "manipulation",
                  "identity", "group", "checkpoint"]
-
-
-def _sha(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
 
 
 @torch.no_grad()
@@ -57,7 +48,7 @@ def extract_features(checkpoint: str | os.PathLike, manifest_path: str | os.Path
     from dfdetect.training.spatial import load_spatial_model
 
     model, config = load_spatial_model(checkpoint)
-    weights = _sha(Path(checkpoint))
+    weights = sha256_of(checkpoint)[:16]
     workdir = Path(workdir)
     rows = usable(read_manifest(manifest_path))
     rows = rows[rows.modality != "audio"].reset_index(drop=True)

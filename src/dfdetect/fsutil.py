@@ -53,3 +53,22 @@ def save_npy(path: str | os.PathLike, array) -> None:
 
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:
         np.save(handle, array)
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file's bytes, read in 1 MiB blocks.
+
+    Example:
+        >>> import tempfile
+        >>> f = Path(tempfile.mkdtemp()) / "x"
+        >>> _ = f.write_bytes(b"abc")
+        >>> sha256_of(f)[:12]
+        'ba7816bf8f01'
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

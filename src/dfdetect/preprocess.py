@@ -125,10 +125,12 @@ def process_row(row: dict, root: Path, workdir: Path, options: PreprocessOptions
     return report
 
 
-def face_track(path: str | os.PathLike, options: PreprocessOptions):
+def face_track(path: str | os.PathLike, options: PreprocessOptions,
+               timings: dict | None = None):
     """Decode ``options.frames`` evenly spaced frames, find faces, follow the main one and crop
     it: ``(frames, n_frames, faces, crops)``, face and crop None where the frame has none.
     Training crops and scan crops both come from here, so a detector sees what it learned on.
+    ``timings`` (a dict) receives the seconds spent decoding and detecting.
 
     Example:
         >>> face_track("missing.mp4", PreprocessOptions())
@@ -139,11 +141,15 @@ def face_track(path: str | os.PathLike, options: PreprocessOptions):
     from dfdetect.media.faces import crop_face, follow_main_face
     from dfdetect.media.video import read_frames
 
+    timings = {} if timings is None else timings
+    start = time.perf_counter()
     frames, n_frames = read_frames(path, options.frames)
+    timings["decode"] = time.perf_counter() - start
     track = follow_main_face(_detector(options).detect([f.image for f in frames]))
     crops = [None if face is None else
              crop_face(frame.image, face, margin=options.margin, size=options.size)
              for frame, face in zip(frames, track, strict=True)]
+    timings["detect"] = time.perf_counter() - start - timings["decode"]
     return frames, n_frames, track, crops
 
 

@@ -115,3 +115,18 @@ def test_scan_refuses_what_it_cannot_judge(quick_demo, tmp_path):
         scan(tmp_path / "notes.txt", detector)
     with pytest.raises(ScanError, match="file not found"):
         scan(tmp_path / "missing.mp4", detector)
+
+
+def test_cli_train_fusion_reports_the_fused_head_against_each_branch(quick_demo, tmp_path):
+    out, _ = quick_demo
+    run = tmp_path / "fusion"
+    assert main(["train", "fusion", "--manifest", str(out / "manifests/fakeavceleb.csv"),
+                 "--work", str(out / "work"), "--temporal",
+                 str(out / "contrastive/checkpoints/best.ckpt"), "--audio",
+                 str(out / "audio/checkpoints/best.ckpt"), "--out", str(run),
+                 "--set", "epochs=3", "--set", "hidden=8"]) == 0
+    metrics = json.loads((run / "fusion_test_metrics.json").read_text())
+    for key in ("auc", "video_only_auc", "audio_only_auc", "late_mean_auc", "category_acc"):
+        assert 0 <= metrics[key] <= 1, key
+    scores = (run / "fusion_scores.csv").read_text().splitlines()
+    assert scores[0].startswith("sample_id") and len(scores) == 37  # 36 tiny FakeAVCeleb videos

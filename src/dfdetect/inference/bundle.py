@@ -16,14 +16,13 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dfdetect.errors import DfdetectError
-from dfdetect.fsutil import atomic_path
+from dfdetect.fsutil import atomic_path, sha256_of
 
 FORMAT_VERSION = 1
 COMPONENTS = ("spatial", "temporal", "audio", "fusion")
@@ -43,14 +42,6 @@ def _config_class_and_builder(component: str):
     return FusionTrainConfig, build_network
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @dataclass
 class Detector:
     """A loaded detector: networks (eval mode) with their configs, preprocessing settings,
@@ -61,6 +52,18 @@ class Detector:
     preprocess: dict
     thresholds: dict
     metadata: dict = field(default_factory=dict)
+    # ONNX Runtime stand-ins of the feature extractors, when the bundle has a verified export
+    fast: dict = field(default_factory=dict)
+
+    def runner(self, component: str):
+        """What scans run for ``component``: its ONNX stand-in when loaded, else the torch
+        network (Grad-CAM always takes ``networks["spatial"]``, which has gradients)."""
+        return self.fast.get(component, self.networks[component])
+
+    @property
+    def backend(self) -> str:
+        """``onnx`` when any component runs on ONNX Runtime, else ``torch``."""
+        return "onnx" if self.fast else "torch"
 
     @classmethod
     def from_checkpoints(cls, checkpoints: dict, *, preprocess: dict, thresholds: dict,
@@ -104,7 +107,7 @@ class Detector:
             state = {k: v.detach().contiguous() for k, v in network.state_dict().items()}
             with atomic_path(target) as tmp:
                 save_file(state, str(tmp))
-            hashes[target.name] = _sha256(target)
+            hashes[target.name] = sha256_of(target)
         metadata = {**self.metadata, "format_version": FORMAT_VERSION, "sha256": hashes,
                     "components": sorted(self.networks)}
         from dfdetect import __version__
@@ -118,8 +121,10 @@ class Detector:
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> Detector:
+    def load(cls, path: str | os.PathLike, *, backend: str = "auto") -> Detector:
         """Load a bundle folder, refusing weights whose SHA-256 differs from the record.
+        ``backend``: ``auto`` (ONNX Runtime for the exported parts when the bundle has them),
+        ``onnx`` (required) or ``torch``.
 
         Example:
             >>> Detector.load("/nonexistent")
@@ -141,12 +146,22 @@ class Detector:
         for component in parts["metadata"]["components"]:
             weights = path / f"{component}.safetensors"
             expected = parts["metadata"]["sha256"].get(weights.name)
-            if not weights.is_file() or _sha256(weights) != expected:
+            if not weights.is_file() or sha256_of(weights) != expected:
                 raise DfdetectError(f"{weights}: missing or does not match its SHA-256 in "
                                     "metadata.json (corrupted or replaced)")
             config_class, build = _config_class_and_builder(component)
             network = build(config_class(**parts["config"][component]))
             network.load_state_dict(load_file(str(weights)))
             networks[component] = network.eval()
-        return cls(networks, parts["config"], parts["preprocess"], parts["thresholds"],
-                   parts["metadata"])
+        detector = cls(networks, parts["config"], parts["preprocess"], parts["thresholds"],
+                       parts["metadata"])
+        if backend not in ("auto", "onnx", "torch"):
+            raise DfdetectError(f"unknown backend {backend!r}: auto, onnx or torch")
+        if backend != "torch":
+            from dfdetect.inference.onnx_backend import onnx_networks
+
+            detector.fast = onnx_networks(path, networks, parts["metadata"])
+            if backend == "onnx" and not detector.fast:
+                raise DfdetectError(f"{path} has no ONNX export: run dfdetect export --model "
+                                    f"{path}")
+        return detector

@@ -39,6 +39,8 @@ class ScanResult:
     categories: dict | None = None
     explanation: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    timings: dict = field(default_factory=dict)  # seconds per stage: decode, detect, embed, …
+    backend: str = "torch"
     # face crops (uint8 HWC) by frame position, for reports; not part of the JSON
     crops: list = field(default_factory=list, repr=False)
     audio: np.ndarray | None = field(default=None, repr=False)
@@ -61,15 +63,16 @@ def _verdict(score: float, threshold: float) -> str:
 
 
 @torch.no_grad()
-def _face_evidence(detector, path: Path):
+def _face_evidence(detector, path: Path, timings: dict):
     """Per-frame scores and embeddings of the main face: ``(frames, features, mask, crops)``."""
     from dfdetect.data.face_frames import transforms
     from dfdetect.preprocess import PreprocessOptions, face_track
 
     options = PreprocessOptions(**{k: tuple(v) if isinstance(v, list) else v
                                    for k, v in detector.preprocess.items()})
-    frames, _, faces, crops = face_track(path, options)
-    spatial = detector.networks["spatial"]
+    frames, _, faces, crops = face_track(path, options, timings)
+    start = time.perf_counter()
+    spatial = detector.runner("spatial")
     prepare = transforms(detector.configs["spatial"]["image_size"], train=False)
     present = [i for i, crop in enumerate(crops) if crop is not None]
     features = np.zeros((len(frames), spatial.embedding_dim), np.float32)
@@ -81,6 +84,7 @@ def _face_evidence(detector, path: Path):
         scores[present] = torch.sigmoid(spatial.forward_head(embedded)).numpy()
         # the temporal model learned on embeddings stored as float16: read them the same way
         features[present] = embedded.numpy().astype(np.float16).astype(np.float32)
+    timings["embed"] = time.perf_counter() - start
     rows = [{"index": f.index, "seconds": round(f.seconds, 3),
              "score": None if np.isnan(s) else float(s),
              "box": None if face is None else [round(float(v), 1) for v in face.box]}
@@ -123,23 +127,27 @@ def scan(path: str | os.PathLike, detector) -> ScanResult:
     if not path.is_file():
         raise ScanError(f"{path}: file not found")
     frames, crops, mask = [], [], np.zeros(0, bool)
-    features = None
+    features, timings = None, {}
     if kind in ("video", "image"):
         from dfdetect.media.video import VideoError
 
         try:
-            frames, features, mask, crops = _face_evidence(detector, path)
+            frames, features, mask, crops = _face_evidence(detector, path, timings)
         except VideoError as exc:
             raise ScanError(str(exc)) from None
+    started = time.perf_counter()
     wave = _load_audio(path, kind) if kind in ("video", "audio") else None
-    result = _judge(detector, path, kind, frames, features, mask, wave)
-    result.crops, result.audio = crops, wave
+    timings["audio_decode"] = time.perf_counter() - started
+    result = _judge(detector, path, kind, frames, features, mask, wave, timings)
+    result.crops, result.audio, result.backend = crops, wave, detector.backend
     result.seconds = round(time.perf_counter() - start, 3)
+    result.timings = {k: round(v, 4) for k, v in timings.items()}
     return result
 
 
 @torch.no_grad()
-def _judge(detector, path: Path, kind: str, frames, features, mask, wave) -> ScanResult:
+def _judge(detector, path: Path, kind: str, frames, features, mask, wave,
+           timings: dict) -> ScanResult:
     from dfdetect.inference.branches import audio_branch, video_branch
     from dfdetect.inference.explanation import explain
 
@@ -154,13 +162,18 @@ def _judge(detector, path: Path, kind: str, frames, features, mask, wave) -> Sca
                             thresholds["image"], modalities, frames)
         result.explanation = explain(result)
         return result
-    video = video_branch(detector.networks["temporal"], features, mask) if mask.any() else None
-    audio = (audio_branch(detector.networks["audio"], wave,
+    start = time.perf_counter()
+    video = video_branch(detector.runner("temporal"), features, mask) if mask.any() else None
+    timings["temporal"] = time.perf_counter() - start
+    audio = (audio_branch(detector.runner("audio"), wave,
                           detector.configs["audio"]["samples"]) if wave is not None else None)
+    timings["audio"] = time.perf_counter() - start - timings["temporal"]
     if video is None and audio is None:
         raise ScanError(f"{path}: no face in any sampled frame and no audio track: "
                         "nothing to judge")
+    start = time.perf_counter()
     fused = _fuse(detector, video, audio)
+    timings["fusion"] = time.perf_counter() - start
     modalities = {name: {"score": fused[name], "threshold": thresholds[name],
                          "verdict": _verdict(fused[name], thresholds[name])}
                   for name in ("video", "audio") if fused.get(name) is not None}

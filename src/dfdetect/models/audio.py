@@ -62,8 +62,12 @@ class CRNN(nn.Module):
 
     def forward_features(self, wave: torch.Tensor) -> torch.Tensor:
         """The utterance embedding ``(B, 2·hidden)``."""
-        feats = self.frontend(wave).unsqueeze(1)  # (B, 1, C, T)
-        maps = self.conv(feats)  # (B, ch, C', T')
+        return self.encode(self.frontend(wave))
+
+    def encode(self, spectral: torch.Tensor) -> torch.Tensor:
+        """The embedding from front-end features ``(B, C, T)`` (the part ONNX can run: its STFT
+        has no complex-number support)."""
+        maps = self.conv(spectral.unsqueeze(1))  # (B, ch, C', T')
         seq = maps.flatten(1, 2).transpose(1, 2)  # (B, T', ch·C')
         out, _ = self.gru(torch.relu(self.project(seq)))
         return self.pool(out)

@@ -1,0 +1,209 @@
+"""The ONNX Runtime path of a bundle: export the heavy feature extractors, check them against
+torch, and run them in scans.
+
+Exported (``BUNDLE/onnx/<component>.onnx``): the face backbone (crops → embeddings), the
+audio CRNN after its front end (LFCC/log-mel → embeddings; ONNX has no complex STFT, and the
+front end takes under a millisecond in torch) and the temporal model (frame embeddings → video
+embedding). Their fake heads are single linear layers and stay in torch, as does the fusion
+head (three small linear layers, well under a millisecond): exporting them would add files and
+gain nothing.
+Grad-CAM needs gradients, so reports always use the torch face model.
+
+An export is kept only when it matches torch on a real input: fake probabilities within 1e-4
+and embeddings within 1e-4 relative to their scale (two torch runs with different batch sizes
+already differ by about 2e-5 of the scale: float32 sums in another order).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from dfdetect.fsutil import atomic_path
+
+log = logging.getLogger(__name__)
+TOLERANCE = 1e-4
+
+
+class _Features(nn.Module):
+    """The part of a network that ONNX runs: inputs → embedding."""
+
+    def __init__(self, network: nn.Module, unpadded_lstm: bool = False) -> None:
+        super().__init__()
+        self.network, self.unpadded_lstm = network, unpadded_lstm
+
+    def forward(self, *inputs):
+        if hasattr(self.network, "frontend"):  # the audio CRNN, from front-end features on
+            return self.network.encode(inputs[0])
+        if self.unpadded_lstm:  # one sequence of face frames only: no packing needed
+            frames = self.network.project(inputs[0])
+            out, _ = self.network.lstm(frames)
+            return self.network.pool(out, torch.ones(out.shape[:2], dtype=torch.bool))
+        return self.network.forward_features(*inputs)
+
+
+def _example_inputs(component: str, network: nn.Module, detector) -> tuple:
+    generator = torch.Generator().manual_seed(0)
+    if component == "spatial":
+        size = detector.configs["spatial"]["image_size"]
+        return (torch.randn(4, 3, size, size, generator=generator),)
+    if component == "audio":
+        samples = detector.configs["audio"]["samples"]
+        with torch.no_grad():
+            return (network.frontend(0.1 * torch.randn(2, samples, generator=generator)),)
+    frames = detector.preprocess.get("frames", 8)
+    x = torch.randn(1, frames, network.project[-2].in_features, generator=generator)
+    if _is_bilstm(network):
+        return (x,)
+    return x, torch.ones(1, frames, dtype=torch.bool)
+
+
+def _is_bilstm(network: nn.Module) -> bool:
+    return hasattr(network, "lstm")
+
+
+def _dynamic_axes(component: str, names: list[str]) -> dict:
+    axis = {"spatial": {0: "crops"}, "audio": {0: "windows", 2: "steps"}}.get(component,
+                                                                         {1: "frames"})
+    return {**{name: axis for name in names}, "embedding": {0: "batch"}}
+
+
+def _check(component: str, network: nn.Module, session, inputs: tuple) -> dict:
+    """Largest differences between torch and ONNX Runtime on ``inputs``."""
+    wrapper = _Features(network, component == "temporal" and _is_bilstm(network)).eval()
+    with torch.no_grad():
+        expected = wrapper(*inputs)
+        probability = torch.sigmoid(network.forward_head(expected))
+        # and the torch path scans really take (packing, masks, front end included)
+        if component == "temporal":
+            reference = network.forward_features(inputs[0], torch.ones(inputs[0].shape[:2],
+                                                                       dtype=torch.bool))
+            assert torch.allclose(reference, expected, rtol=1e-4, atol=1e-5)
+    feeds = {arg.name: value.numpy() for arg, value in zip(session.get_inputs(), inputs,
+                                                            strict=True)}
+    got = torch.from_numpy(session.run(None, feeds)[0])
+    with torch.no_grad():
+        got_probability = torch.sigmoid(network.forward_head(got))
+    scale = float(expected.abs().max().clamp(min=1e-6))
+    return {"embedding_relative": float((got - expected).abs().max()) / scale,
+            "probability": float((got_probability - probability).abs().max())}
+
+
+def export_onnx(bundle: str | os.PathLike) -> dict:
+    """Export and verify each feature extractor of ``bundle``; returns ``{component: record}``
+    and records the same in ``metadata.json`` (files that fail verification are not kept).
+
+    Example:
+        >>> export_onnx("/nonexistent")
+        Traceback (most recent call last):
+        ...
+        dfdetect.errors.DfdetectError: not a detector bundle: /nonexistent (no metadata.json)
+    """
+    import warnings
+
+    import onnxruntime as ort
+
+    from dfdetect.inference.bundle import Detector, sha256_of
+
+    bundle = Path(bundle)
+    detector = Detector.load(bundle, backend="torch")
+    folder = bundle / "onnx"
+    folder.mkdir(exist_ok=True)
+    records = {}
+    for component in ("spatial", "temporal", "audio"):
+        network = detector.networks[component]
+        inputs = _example_inputs(component, network, detector)
+        names = ["x"] if len(inputs) == 1 else ["x", "mask"]
+        wrapper = _Features(network, component == "temporal" and _is_bilstm(network)).eval()
+        target = folder / f"{component}.onnx"
+        try:
+            with warnings.catch_warnings(), atomic_path(target) as tmp:
+                warnings.simplefilter("ignore")  # the exporter's advice is for its maintainers
+                torch.onnx.export(wrapper, inputs, str(tmp), input_names=names,
+                                  output_names=["embedding"], dynamo=False,
+                                  dynamic_axes=_dynamic_axes(component, names))
+        except Exception as exc:  # noqa: BLE001 - an unexportable part simply stays in torch
+            records[component] = {"kept": False, "error": f"{type(exc).__name__}: "
+                                                          f"{str(exc).splitlines()[0][:200]}"}
+            log.warning("%s cannot be exported to ONNX (%s): torch is used for it", component,
+                        records[component]["error"])
+            continue
+        differences = _check(component, network, ort.InferenceSession(str(target)), inputs)
+        faithful = max(differences.values()) <= TOLERANCE
+        records[component] = {**differences, "kept": faithful}
+        if faithful:
+            records[component]["sha256"] = sha256_of(target)
+        else:
+            target.unlink()
+            log.warning("ONNX export of %s differs from torch (%s): torch is used for it",
+                        component, differences)
+    metadata = json.loads((bundle / "metadata.json").read_text())
+    metadata["onnx"] = records
+    with atomic_path(bundle / "metadata.json") as tmp:
+        tmp.write_text(json.dumps(metadata, indent=1))
+    return records
+
+
+class OnnxFeatures(nn.Module):
+    """A torch-shaped stand-in whose ``forward_features`` runs ONNX Runtime and whose
+    ``forward_head`` is the original torch head."""
+
+    def __init__(self, path: Path, network: nn.Module, unpadded_lstm: bool) -> None:
+        import onnxruntime as ort
+
+        super().__init__()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = max(1, min(4, os.cpu_count() or 1))
+        self.session = ort.InferenceSession(str(path), options,
+                                            providers=["CPUExecutionProvider"])
+        self.network, self.unpadded_lstm = network, unpadded_lstm
+        self.embedding_dim = network.embedding_dim
+
+    def forward_features(self, x: torch.Tensor, mask: torch.Tensor | None = None):
+        if hasattr(self.network, "frontend"):
+            with torch.no_grad():
+                x = self.network.frontend(x)
+        if self.unpadded_lstm:
+            if len(x) != 1:
+                raise ValueError("the ONNX BiLSTM scores one video at a time")
+            feeds = {"x": x[:, mask[0]].numpy().astype(np.float32)}
+        elif mask is not None:
+            feeds = {"x": x.numpy().astype(np.float32), "mask": mask.numpy()}
+        else:
+            feeds = {"x": x.numpy().astype(np.float32)}
+        return torch.from_numpy(self.session.run(None, feeds)[0])
+
+    def forward_head(self, embedding: torch.Tensor) -> torch.Tensor:
+        return self.network.forward_head(embedding)
+
+    def forward(self, *inputs):
+        return self.forward_head(self.forward_features(*inputs))
+
+
+def onnx_networks(bundle: Path, networks: dict, metadata: dict) -> dict:
+    """ONNX stand-ins for the components whose verified export is in ``bundle/onnx``.
+
+    Example:
+        >>> onnx_networks(Path("/nonexistent"), {}, {})
+        {}
+    """
+    from dfdetect.errors import DfdetectError
+    from dfdetect.inference.bundle import sha256_of
+
+    fast = {}
+    for component, record in metadata.get("onnx", {}).items():
+        path = bundle / "onnx" / f"{component}.onnx"
+        if not record.get("kept") or not path.is_file():
+            continue
+        if sha256_of(path) != record["sha256"]:
+            raise DfdetectError(f"{path}: does not match its SHA-256 in metadata.json")
+        network = networks[component]
+        fast[component] = OnnxFeatures(path, network,
+                                       component == "temporal" and _is_bilstm(network))
+    return fast
