@@ -130,3 +130,31 @@ def test_cli_train_fusion_reports_the_fused_head_against_each_branch(quick_demo,
         assert 0 <= metrics[key] <= 1, key
     scores = (run / "fusion_scores.csv").read_text().splitlines()
     assert scores[0].startswith("sample_id") and len(scores) == 37  # 36 tiny FakeAVCeleb videos
+
+
+def test_onnx_runtime_scans_match_torch(quick_demo, reference, tmp_path):
+    out, _ = quick_demo
+    records = Detector.load(out / "bundle").metadata["onnx"]
+    assert {c for c, r in records.items() if r["kept"]} == {"spatial", "temporal", "audio"}
+    fast = Detector.load(out / "bundle", backend="onnx")
+    slow = Detector.load(out / "bundle", backend="torch")
+    assert fast.backend == "onnx" and slow.backend == "torch"
+    for name in ("media/video/dfdc_samples/lynaeydofd.mp4",
+                 "media/audio/elevenlabs_pairs/ElevenLabs1.flac",
+                 "media/images/ffpp_ex_deepfakes.png"):
+        a, b = scan(reference / name, fast), scan(reference / name, slow)
+        assert abs(a.score - b.score) <= 1e-4, name
+        for x, y in zip(a.frames, b.frames, strict=True):
+            assert (x["score"] is None) == (y["score"] is None)
+            assert x["score"] is None or abs(x["score"] - y["score"]) <= 1e-4
+        for x, y in zip(a.audio_segments, b.audio_segments, strict=True):
+            assert abs(x["score"] - y["score"]) <= 1e-4
+    copy = tmp_path / "bundle"
+    shutil.copytree(out / "bundle", copy)
+    (copy / "onnx" / "spatial.onnx").write_bytes(b"replaced")
+    with pytest.raises(Exception, match="SHA-256"):
+        Detector.load(copy)
+    shutil.rmtree(copy / "onnx")
+    assert Detector.load(copy).backend == "torch"  # auto falls back to torch
+    with pytest.raises(Exception, match="no ONNX export"):
+        Detector.load(copy, backend="onnx")
