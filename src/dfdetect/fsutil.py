@@ -72,3 +72,24 @@ def sha256_of(path: str | os.PathLike) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def media_source(path: str | os.PathLike) -> Iterator:
+    """What to hand a decoder for ``path``: the name, or an open binary file when the name is
+    not valid UTF-8 (libsndfile and FFmpeg take names as UTF-8; such names reach Python as
+    surrogate escapes and would not encode).
+
+    Example:
+        >>> with media_source("/tmp/clip.mp4") as source:
+        ...     source
+        '/tmp/clip.mp4'
+    """
+    name = os.fspath(path)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        with open(path, "rb") as handle:
+            yield handle
+        return
+    yield name

@@ -68,7 +68,9 @@ def sample_key(sample_id: str) -> str:
         'ffpp__Deepfakes__c23__000_003-c4488499'
     """
     readable = re.sub(r"[^A-Za-z0-9._-]+", "_", sample_id.replace("/", "__"))[:120]
-    return f"{readable}-{hashlib.sha1(sample_id.encode()).hexdigest()[:8]}"
+    # surrogateescape: ids made from file names that are not valid UTF-8 keep their bytes
+    raw = sample_id.encode("utf-8", "surrogateescape")
+    return f"{readable}-{hashlib.sha1(raw).hexdigest()[:8]}"
 
 
 def parse_shard(text: str | None) -> tuple[int, int]:
@@ -269,7 +271,7 @@ def preprocess(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
     name = ("preprocess_report.csv" if count == 1
             else f"preprocess_report.shard-{index}-of-{count}.csv")
     with atomic_path(workdir / name) as tmp:
-        report.to_csv(tmp, index=False)
+        report.to_csv(tmp, index=False, errors="surrogateescape")
     return report
 
 

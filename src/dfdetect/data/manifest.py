@@ -119,7 +119,9 @@ def write_manifest(frame: pd.DataFrame, path: str | os.PathLike) -> None:
         ['a']
     """
     with atomic_path(path) as tmp:
-        frame[list(COLUMNS)].to_csv(tmp, index=False)
+        # file names that are not valid UTF-8 reach Python as surrogate escapes; writing them
+        # back the same way keeps their exact bytes (and read_manifest restores them)
+        frame[list(COLUMNS)].to_csv(tmp, index=False, errors="surrogateescape")
 
 
 def write_manifest_root(manifest: str | os.PathLike, root: str | os.PathLike) -> None:
@@ -169,7 +171,8 @@ def read_manifest(path: str | os.PathLike, *, validate: bool = True) -> pd.DataF
     if not os.path.isfile(path):
         raise ManifestError(f"manifest not found: {path}")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False,
+                            encoding_errors="surrogateescape")
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise ManifestError(f"{path}: not a readable CSV ({_first_line(exc)})") from exc
     missing = [c for c in COLUMNS if c not in frame.columns]

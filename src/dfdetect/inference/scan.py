@@ -134,7 +134,9 @@ def scan(path: str | os.PathLike, detector) -> ScanResult:
         try:
             frames, features, mask, crops = _face_evidence(detector, path, timings)
         except VideoError as exc:
-            raise ScanError(str(exc)) from None
+            if kind != "video" or "no video stream" not in str(exc):
+                raise ScanError(str(exc)) from None
+            kind = "audio"  # an .mp4 holding only sound is an audio file
     started = time.perf_counter()
     wave = _load_audio(path, kind) if kind in ("video", "audio") else None
     timings["audio_decode"] = time.perf_counter() - started
@@ -174,6 +176,11 @@ def _judge(detector, path: Path, kind: str, frames, features, mask, wave,
     start = time.perf_counter()
     fused = _fuse(detector, video, audio)
     timings["fusion"] = time.perf_counter() - start
+    if not all(np.isfinite(v) for v in (fused["overall"], fused["video"], fused["audio"])
+               if v is not None):
+        # never report a NaN as a verdict: say the input could not be judged
+        raise ScanError(f"{path}: the models produced a non-finite score (NaN or infinity "
+                        "in the decoded input)")
     modalities = {name: {"score": fused[name], "threshold": thresholds[name],
                          "verdict": _verdict(fused[name], thresholds[name])}
                   for name in ("video", "audio") if fused.get(name) is not None}

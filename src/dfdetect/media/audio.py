@@ -6,12 +6,14 @@ PyAV. Problems raise :class:`AudioError` with the reason, so a batch can record 
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 import numpy as np
 
 from dfdetect.errors import DfdetectError
+from dfdetect.fsutil import media_source
 
 SAMPLE_RATE = 16_000
 
@@ -56,30 +58,39 @@ def load_audio(path: str | os.PathLike, sample_rate: int = SAMPLE_RATE) -> np.nd
 def _read_soundfile(path: Path) -> tuple[np.ndarray, int]:
     import soundfile
 
-    samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    with media_source(path) as source:
+        samples, rate = soundfile.read(source, dtype="float32", always_2d=True)
     return samples.mean(axis=1), rate
 
 
 def _read_av(path: Path, sample_rate: int) -> tuple[np.ndarray, int]:
     import av
 
-    try:
-        container = av.open(str(path), metadata_errors="ignore")
-    except Exception as exc:  # noqa: BLE001 - FFmpeg's many error types all mean "unreadable"
-        raise AudioError(f"{path}: not a readable media file ({type(exc).__name__})") from None
-    with container:
-        if not container.streams.audio:
-            raise AudioError(f"{path}: no audio stream")
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
-        chunks = []
+    with contextlib.ExitStack() as stack:
         try:
-            for frame in container.decode(audio=0):
-                chunks += [f.to_ndarray().ravel() for f in resampler.resample(frame)]
-        except av.error.FFmpegError as exc:
-            if not chunks:
-                raise AudioError(f"{path}: audio does not decode ({exc})") from None
-            # a truncated file: keep what decoded
-        chunks += [f.to_ndarray().ravel() for f in resampler.resample(None)]
+            source = stack.enter_context(media_source(path))
+            container = stack.enter_context(av.open(source, metadata_errors="ignore"))
+        except Exception as exc:  # noqa: BLE001 - FFmpeg's many errors all mean "unreadable"
+            raise AudioError(f"{path}: not a readable media file ({type(exc).__name__})"
+                             ) from None
+        return _decode_av(container, path, sample_rate)
+
+
+def _decode_av(container, path: Path, sample_rate: int) -> tuple[np.ndarray, int]:
+    import av
+
+    if not container.streams.audio:
+        raise AudioError(f"{path}: no audio stream")
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+    chunks = []
+    try:
+        for frame in container.decode(audio=0):
+            chunks += [f.to_ndarray().ravel() for f in resampler.resample(frame)]
+    except av.error.FFmpegError as exc:
+        if not chunks:
+            raise AudioError(f"{path}: audio does not decode ({exc})") from None
+        # a truncated file: keep what decoded
+    chunks += [f.to_ndarray().ravel() for f in resampler.resample(None)]
     samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
     return samples, sample_rate
 

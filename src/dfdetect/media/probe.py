@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dfdetect.fsutil import media_source
+
 VIDEO_EXTENSIONS = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg"})
 AUDIO_EXTENSIONS = frozenset({".flac", ".wav", ".mp3", ".ogg", ".m4a", ".aac", ".opus"})
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
@@ -71,7 +73,7 @@ def probe_file(path: str | os.PathLike, kind: str) -> Probe:
 def _probe_video(path: Path) -> Probe:
     import av
 
-    with av.open(str(path), metadata_errors="ignore") as container:
+    with media_source(path) as source, av.open(source, metadata_errors="ignore") as container:
         video = container.streams.video[0] if container.streams.video else None
         audio = container.streams.audio[0] if container.streams.audio else None
         if video is None:
@@ -102,7 +104,8 @@ def _probe_audio(path: Path) -> Probe:
     import soundfile
 
     try:
-        info = soundfile.info(str(path))
+        with media_source(path) as source:
+            info = soundfile.info(source)
         seconds, rate = info.frames / info.samplerate, info.samplerate
     except (RuntimeError, soundfile.LibsndfileError):
         seconds, rate = _probe_audio_with_av(path)
@@ -113,7 +116,7 @@ def _probe_audio(path: Path) -> Probe:
 def _probe_audio_with_av(path: Path) -> tuple[float, int]:
     import av
 
-    with av.open(str(path)) as container:
+    with media_source(path) as source, av.open(source) as container:
         if not container.streams.audio:
             raise ValueError("no audio stream")
         stream = container.streams.audio[0]

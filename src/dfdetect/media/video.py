@@ -9,6 +9,7 @@ used instead when the stream has a constant frame rate.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from dfdetect.errors import DfdetectError
+from dfdetect.fsutil import media_source
 from dfdetect.media.probe import IMAGE_EXTENSIONS
 
 
@@ -78,11 +80,12 @@ def read_frames(path: str | os.PathLike, k: int, *, max_side: int | None = None)
         return [Frame(0, 0.0, _read_image(path))], 1
     import av
 
-    try:
-        container = av.open(str(path), metadata_errors="ignore")
-    except Exception as exc:  # noqa: BLE001 - every FFmpeg failure here means unreadable
-        raise VideoError(f"{path}: not a readable video ({type(exc).__name__})") from None
-    with container:
+    with contextlib.ExitStack() as stack:
+        try:
+            source = stack.enter_context(media_source(path))
+            container = stack.enter_context(av.open(source, metadata_errors="ignore"))
+        except Exception as exc:  # noqa: BLE001 - every FFmpeg failure here means unreadable
+            raise VideoError(f"{path}: not a readable video ({type(exc).__name__})") from None
         if not container.streams.video:
             raise VideoError(f"{path}: no video stream")
         stream = container.streams.video[0]

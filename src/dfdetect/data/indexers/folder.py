@@ -32,8 +32,9 @@ def index_folder(root: Path, *, seed: int = 0) -> list[ManifestRow]:
     for label, name in ((0, "real"), (1, "fake")):
         top = root / name
         if top.is_dir():
+            # a dangling or looping link is kept: it becomes a row that says so
             found += [(p, label) for p in sorted(top.rglob("*"))
-                      if p.is_file() and media_kind(p) is not None]
+                      if (p.is_file() or p.is_symlink()) and media_kind(p) is not None]
     if not (root / "real").is_dir() and not (root / "fake").is_dir():
         raise DatasetLayoutError(f"{root} has neither real/ nor fake/ folders")
     groups = {}
