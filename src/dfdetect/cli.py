@@ -80,6 +80,8 @@ def preprocess(
     margin: Annotated[float, typer.Option(help="crop side / face box side")] = 1.3,
     workers: Annotated[int, typer.Option(help="parallel processes")] = 1,
     shard: Annotated[str | None, typer.Option(help="I/N: process every N-th row from I")] = None,
+    time_limit: Annotated[float, typer.Option(
+        help="seconds allowed per row (0: no limit); a slower row is reported as failed")] = 600,
     root: Annotated[Path | None, typer.Option(help="dataset root if not recorded")] = None,
 ) -> None:
     """Decode frames, find and crop the main face, extract 16 kHz audio; resumable, parallel."""
@@ -87,7 +89,8 @@ def preprocess(
     from dfdetect.preprocess import preprocess as run
 
     options = PreprocessOptions(frames=frames, size=size, margin=margin)
-    report = run(manifest, out, options, workers=workers, shard=shard, root=root)
+    report = run(manifest, out, options, workers=workers, shard=shard, root=root,
+                 time_limit=time_limit or None)
     counts = report.status.value_counts().to_dict()
     typer.echo(f"{len(report)} rows: " + ", ".join(f"{n} {s}" for s, n in counts.items())
                + f"; report in {out}")
@@ -236,6 +239,8 @@ def scan(
     report: Annotated[Path | None, typer.Option(help="also write an HTML report here")] = None,
     backend: Annotated[str, typer.Option(
         help="auto (ONNX Runtime when the bundle has an export), onnx or torch")] = "auto",
+    time_limit: Annotated[float, typer.Option(
+        help="seconds allowed per file (0: no limit)")] = 300,
 ) -> None:
     """Scan files for manipulation: verdict, fake probability, per-modality scores and the
     reasons. A file that cannot be read is reported and the others are still scanned; the
@@ -249,7 +254,7 @@ def scan(
     results, failed = [], 0
     for path in files:
         try:
-            result = scan_file(path, detector)
+            result = scan_file(path, detector, time_limit=time_limit or None)
         except DfdetectError as exc:
             failed += 1
             results.append({"path": str(path), "error": str(exc)})

@@ -24,3 +24,11 @@ class DatasetLayoutError(DfdetectError):
 
 class MetadataError(DfdetectError):
     """A dataset metadata file (protocol, CSV, split list) that cannot be parsed."""
+
+
+class DiskFullError(DfdetectError):
+    """A write that ran out of space; nothing half-written was left behind."""
+
+
+class TimeLimitError(DfdetectError):
+    """One file took longer than its time limit (a hostile or pathological input)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -34,6 +35,13 @@ def atomic_path(dest: str | os.PathLike) -> Iterator[Path]:
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, dest)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        from dfdetect.errors import DiskFullError
+
+        raise DiskFullError(f"{dest}: no space left on the device; nothing was written (an "
+                            "older file there is intact)") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

@@ -33,6 +33,7 @@ from tqdm.auto import tqdm
 
 from dfdetect.errors import DfdetectError
 from dfdetect.fsutil import atomic_path, save_npy
+from dfdetect.limits import time_limit as limit_time
 
 log = logging.getLogger(__name__)
 REPORT_COLUMNS = ("sample_id", "status", "frames_sampled", "faces_found", "has_audio",
@@ -97,8 +98,10 @@ def _detector(options: PreprocessOptions):
                            options.min_face)
 
 
-def process_row(row: dict, root: Path, workdir: Path, options: PreprocessOptions) -> dict:
-    """Preprocess one manifest row; returns its report line. Never raises for bad media.
+def process_row(row: dict, root: Path, workdir: Path, options: PreprocessOptions,
+                time_limit: float | None = None) -> dict:
+    """Preprocess one manifest row; returns its report line. Never raises for bad media; a row
+    that takes longer than ``time_limit`` seconds is reported as failed.
 
     Example:
         >>> import tempfile
@@ -113,10 +116,11 @@ def process_row(row: dict, root: Path, workdir: Path, options: PreprocessOptions
               "faces_found": 0, "has_audio": False, "seconds": 0.0, "reason": ""}
     path = root / row["path"]
     try:
-        if row["modality"] != "audio":
-            report.update(_faces(path, workdir, key, row["sample_id"], options))
-        if options.audio and row["modality"] != "image":
-            report.update(_audio(path, workdir, key, required=row["modality"] == "audio"))
+        with limit_time(time_limit, str(path)):
+            if row["modality"] != "audio":
+                report.update(_faces(path, workdir, key, row["sample_id"], options))
+            if options.audio and row["modality"] != "image":
+                report.update(_audio(path, workdir, key, required=row["modality"] == "audio"))
     except DfdetectError as exc:
         report.update(status="failed", reason=str(exc))
     except Exception as exc:  # noqa: BLE001 - a decoder bug on one file must not stop a batch
@@ -234,8 +238,9 @@ def _init_worker(threads: int) -> None:
 def preprocess(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
                options: PreprocessOptions | None = None, *, workers: int = 1,
                shard: str | None = None, root: str | os.PathLike | None = None,
-               progress: bool = True) -> pd.DataFrame:
+               progress: bool = True, time_limit: float | None = 600) -> pd.DataFrame:
     """Preprocess every usable row of the manifest (of this shard); returns the report.
+    A row taking longer than ``time_limit`` seconds is stopped and reported as failed.
 
     Rows the manifest marks unusable are reported as ``excluded`` with the manifest's reason;
     rows done before with the same options as ``cached``.
@@ -266,7 +271,7 @@ def preprocess(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
             lines.append({**done, "status": "cached" if done["status"] == "ok" else done["status"]})
         else:
             todo.append(row)
-    lines += _run(todo, base, workdir, options, workers, progress)
+    lines += _run(todo, base, workdir, options, workers, progress, time_limit)
     report = pd.DataFrame(lines, columns=list(REPORT_COLUMNS)).sort_values("sample_id")
     name = ("preprocess_report.csv" if count == 1
             else f"preprocess_report.shard-{index}-of-{count}.csv")
@@ -281,12 +286,12 @@ def _line(sample_id: str, status: str, reason: str) -> dict:
 
 
 def _run(todo: list[dict], base: Path, workdir: Path, options: PreprocessOptions,
-         workers: int, progress: bool) -> list[dict]:
+         workers: int, progress: bool, time_limit: float | None) -> list[dict]:
     bar = tqdm(total=len(todo), desc="preprocessing", unit="video", disable=not progress or None)
     lines = []
     if workers <= 1 or len(todo) <= 1:
         for row in todo:
-            lines.append(process_row(row, base, workdir, options))
+            lines.append(process_row(row, base, workdir, options, time_limit))
             bar.update()
     else:
         threads = max(1, (os.cpu_count() or 1) // workers)
@@ -295,7 +300,8 @@ def _run(todo: list[dict], base: Path, workdir: Path, options: PreprocessOptions
         # pool is forked).
         _detector(options)
         with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(threads,)) as pool:
-            futures = [pool.submit(process_row, row, base, workdir, options) for row in todo]
+            futures = [pool.submit(process_row, row, base, workdir, options, time_limit)
+                       for row in todo]
             for future in as_completed(futures):
                 lines.append(future.result())
                 bar.update()

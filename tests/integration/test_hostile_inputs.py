@@ -110,3 +110,41 @@ def test_non_finite_numbers_never_become_a_silent_nan_score(quick_demo, referenc
     with pytest.raises(DfdetectError, match="non-finite score"):
         scan(reference / "media/video/ffpp/original_sequences/youtube/c23/videos/004.mp4",
              detector)
+
+
+def test_a_file_over_its_time_limit_is_stopped_with_a_clear_error(quick_demo, reference,
+                                                                  tmp_path):
+    from dfdetect.errors import TimeLimitError
+    from dfdetect.preprocess import PreprocessOptions, process_row
+
+    out, _ = quick_demo
+    video = reference / "media/video/dfdc_samples/lynaeydofd.mp4"
+    with pytest.raises(TimeLimitError, match="took longer than 0.05 s"):
+        scan(video, Detector.load(out / "bundle"), time_limit=0.05)
+    line = process_row({"sample_id": "slow", "path": video.name, "modality": "video"},
+                       video.parent, tmp_path, PreprocessOptions(frames=8), time_limit=0.05)
+    assert line["status"] == "failed" and "time limit" in line["reason"]
+    assert not (tmp_path / "faces" / "slow").exists()  # nothing half-made is left to trust
+
+
+def test_a_full_disk_is_a_clear_error_and_leaves_no_half_file(tmp_path, monkeypatch):
+    import errno
+
+    import numpy as np
+
+    from dfdetect.errors import DiskFullError
+    from dfdetect.fsutil import save_npy
+
+    target = tmp_path / "features.npy"
+    save_npy(target, np.arange(4))
+
+    def full_disk(handle, array):
+        handle.write(b"\x93NUMPY partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "save", full_disk)
+    with pytest.raises(DiskFullError, match="no space left"):
+        save_npy(target, np.arange(100))
+    monkeypatch.undo()
+    assert np.load(target).tolist() == [0, 1, 2, 3]  # the older file is intact
+    assert [p.name for p in tmp_path.iterdir()] == ["features.npy"]  # no temp file left

@@ -84,3 +84,66 @@ def test_contrastive_fine_tuning_reports_before_and_after(work, tmp_path):
 def test_contrastive_needs_a_trained_start(work, tmp_path):
     assert main(["train", "contrastive", "--work", str(work), "--out", str(tmp_path),
                  "--start", str(tmp_path / "none.ckpt")]) == 2
+
+
+def _kill_when(command: list[str], ready, timeout: float = 120) -> bool:
+    """Run ``command``; SIGKILL it as soon as ``ready()`` holds. True if it was killed."""
+    import subprocess
+    import sys
+    import time
+
+    process = subprocess.Popen([sys.executable, "-m", "dfdetect.cli", *command],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        if ready():
+            process.kill()
+            process.wait()
+            return True
+        time.sleep(0.02)
+    process.wait()
+    return False
+
+
+def test_features_killed_midway_resume_to_identical_arrays(ffpp_faces, spatial_checkpoint, work,
+                                                           tmp_path):
+    import shutil
+
+    manifest, _ = ffpp_faces
+    runs = {}
+    for name in ("killed", "uninterrupted"):
+        runs[name] = tmp_path / name
+        shutil.copytree(work / "faces", runs[name] / "faces")
+    # one crop per batch: slow enough to be caught midway, and the same sums in both runs
+    command = ["features", "--checkpoint", str(spatial_checkpoint), "--manifest", str(manifest),
+               "--batch-size", "1", "--work"]
+    features = runs["killed"] / "features"
+    killed = _kill_when([*command, str(runs["killed"])],
+                        lambda: len(list(features.glob("*.mask.npy"))) >= 5)
+    assert killed and not (features / "index.csv").exists()  # it really stopped midway
+    assert main([*command, str(runs["killed"])]) == 0
+    assert main([*command, str(runs["uninterrupted"])]) == 0
+    index = pd.read_csv(features / "index.csv")
+    assert len(index) == 80 and not list(features.glob(".*.tmp"))
+    for key in index.key:
+        for suffix in (".npy", ".mask.npy"):
+            np.testing.assert_array_equal(
+                np.load(features / f"{key}{suffix}"),
+                np.load(runs["uninterrupted"] / "features" / f"{key}{suffix}"))
+
+
+def test_training_killed_midway_resumes_from_its_last_checkpoint(work, tmp_path):
+    from dfdetect.training.common import metrics_history
+
+    out = tmp_path / "run"
+    command = ["train", "temporal", "--work", str(work), "--out", str(out), "--model", "tcn",
+               "--set", "hidden=16", "--set", "epochs=30", "--set", "patience=1000"]
+    last = out / "checkpoints" / "last.ckpt"
+    assert _kill_when(command, last.is_file)
+    assert main(command) == 0
+    assert (out / "logs" / "version_1").is_dir()  # the second run logged separately
+    history = metrics_history(out).dropna(subset=["val_loss"])
+    first, second = (pd.read_csv(out / "logs" / f"version_{v}" / "metrics.csv")
+                     .dropna(subset=["val_loss"]) for v in (0, 1))
+    assert second.epoch.min() > 0  # resumed, not restarted
+    assert history.epoch.max() == 29

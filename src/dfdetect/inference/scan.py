@@ -108,8 +108,9 @@ def _load_audio(path: Path, kind: str) -> np.ndarray | None:
     return wave
 
 
-def scan(path: str | os.PathLike, detector) -> ScanResult:
-    """Scan a video, image or audio file with a loaded :class:`Detector`.
+def scan(path: str | os.PathLike, detector, *, time_limit: float | None = None) -> ScanResult:
+    """Scan a video, image or audio file with a loaded :class:`Detector`; with
+    ``time_limit`` (seconds, main thread only) a file taking longer raises a clear error.
 
     Example:
         >>> scan("notes.txt", None)
@@ -126,6 +127,15 @@ def scan(path: str | os.PathLike, detector) -> ScanResult:
         raise ScanError(f"{path}: not a video, image or audio file")
     if not path.is_file():
         raise ScanError(f"{path}: file not found")
+    from dfdetect.limits import time_limit as limit
+
+    with limit(time_limit, str(path)):
+        result = _scan(path, kind, detector)
+    result.seconds = round(time.perf_counter() - start, 3)
+    return result
+
+
+def _scan(path: Path, kind: str, detector) -> ScanResult:
     frames, crops, mask = [], [], np.zeros(0, bool)
     features, timings = None, {}
     if kind in ("video", "image"):
@@ -142,7 +152,6 @@ def scan(path: str | os.PathLike, detector) -> ScanResult:
     timings["audio_decode"] = time.perf_counter() - started
     result = _judge(detector, path, kind, frames, features, mask, wave, timings)
     result.crops, result.audio, result.backend = crops, wave, detector.backend
-    result.seconds = round(time.perf_counter() - start, 3)
     result.timings = {k: round(v, 4) for k, v in timings.items()}
     return result
 

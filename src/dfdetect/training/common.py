@@ -30,6 +30,8 @@ def make_trainer(out: Path, *, epochs: int, monitor: str, mode: str, patience: i
 
     # lightning 2.6 on torch 2.14 warns about a pytree API on every run; it is not ours to fix
     warnings.filterwarnings("ignore", message=r".*LeafSpec.*")
+    # a resumed run writes into its own checkpoint folder on purpose
+    warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
     # Lightning sets its loggers to INFO when imported (hardware lines, advertising tips)
     for name in ("lightning.pytorch", "lightning.fabric"):
         logging.getLogger(name).setLevel(logging.WARNING)
