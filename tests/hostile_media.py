@@ -36,6 +36,29 @@ def _vfr_video(path: Path) -> None:
         container.mux(stream.encode(None))
 
 
+def _mp4_without_streams(path: Path) -> None:
+    """A valid MP4 (ftyp + moov with a movie header) that holds no track at all."""
+    import struct
+
+    ftyp = struct.pack(">I4s4sI4s4s", 24, b"ftyp", b"isom", 512, b"isom", b"mp41")
+    matrix = struct.pack(">9i", 65536, 0, 0, 0, 65536, 0, 0, 0, 1 << 30)
+    mvhd_body = (struct.pack(">IIIIIiH", 0, 0, 0, 1000, 0, 65536, 256) + bytes(10) + matrix
+                 + bytes(24) + struct.pack(">I", 1))
+    mvhd = struct.pack(">I4s", 8 + len(mvhd_body), b"mvhd") + mvhd_body
+    moov = struct.pack(">I4s", 8 + len(mvhd), b"moov") + mvhd
+    path.write_bytes(ftyp + moov)
+
+
+def _rotated(source: Path, path: Path) -> None:
+    """``source`` with a display matrix saying "turn 90° clockwise", as phones write."""
+    import struct
+
+    data = bytearray(source.read_bytes())
+    matrix = data.find(b"tkhd") + 4 + 40
+    data[matrix:matrix + 36] = struct.pack(">9i", 0, 65536, 0, -65536, 0, 0, 0, 0, 1 << 30)
+    path.write_bytes(bytes(data))
+
+
 def _audio_only_mp4(path: Path) -> None:
     import av
 
@@ -80,6 +103,8 @@ def hostile_corpus(root: Path) -> dict[str, Path]:
         case(f"random bytes .{ext}", f"random.{ext}").write_bytes(rng.bytes(4096))
     case("text with a media name", "notes.mp3").write_text("just text\n" * 100)
     write_video(case("video only", "video_only.mp4"), frames)
+    _mp4_without_streams(case("valid container with no streams", "no_streams.mp4"))
+    _rotated(good, case("rotated (display matrix)", "rotated.mp4"))
     _audio_only_mp4(case("audio-only mp4", "audio_only.mp4"))
     write_video(case("one-frame video", "one_frame.mp4"), frames[:1], audio=speech)
     write_video(case("tiny 8×6 video", "tiny.mp4"), frames[:10, :6, :8])

@@ -9,6 +9,8 @@ import typer
 
 train_app = typer.Typer(help="Train a detector stage.", no_args_is_help=True)
 
+RunFolder = Annotated[Path, typer.Option(help="run folder (config, checkpoints, logs)")]
+FeatureWork = Annotated[Path, typer.Option(help="work directory holding features/")]
 ConfigOption = Annotated[Path | None, typer.Option(help="YAML file of config keys")]
 SetOption = Annotated[list[str] | None, typer.Option(
     "--set", help="override a config key: --set epochs=10 (repeatable)")]
@@ -17,7 +19,7 @@ SetOption = Annotated[list[str] | None, typer.Option(
 @train_app.command("audio")
 def train_audio_command(
     manifest: Annotated[Path, typer.Option(help="manifest CSV (ASVspoof or FakeAVCeleb)")],
-    out: Annotated[Path, typer.Option(help="run folder (config, checkpoints, logs)")],
+    out: RunFolder,
     config: ConfigOption = None,
     overrides: SetOption = None,
     root: Annotated[Path | None, typer.Option(help="dataset root if not recorded")] = None,
@@ -35,7 +37,7 @@ def train_audio_command(
 def train_spatial_command(
     manifest: Annotated[Path, typer.Option(help="manifest CSV")],
     work: Annotated[Path, typer.Option(help="preprocess work directory (faces/)")],
-    out: Annotated[Path, typer.Option(help="run folder (config, checkpoints, logs)")],
+    out: RunFolder,
     config: ConfigOption = None,
     overrides: SetOption = None,
     devices: Annotated[int | None, typer.Option(
@@ -58,8 +60,8 @@ def train_spatial_command(
 
 @train_app.command("temporal")
 def train_temporal_command(
-    work: Annotated[Path, typer.Option(help="work directory holding features/")],
-    out: Annotated[Path, typer.Option(help="run folder (config, checkpoints, logs)")],
+    work: FeatureWork,
+    out: RunFolder,
     model: Annotated[str, typer.Option(help="tcn, bilstm or transformer")] = "bilstm",
     config: ConfigOption = None,
     overrides: SetOption = None,
@@ -81,9 +83,9 @@ def train_temporal_command(
 
 @train_app.command("contrastive")
 def train_contrastive_command(
-    work: Annotated[Path, typer.Option(help="work directory holding features/")],
+    work: FeatureWork,
     start: Annotated[Path, typer.Option(help="the trained BiLSTM checkpoint to fine-tune")],
-    out: Annotated[Path, typer.Option(help="run folder")],
+    out: RunFolder,
     overrides: SetOption = None,
 ) -> None:
     """Fine-tune a trained temporal model with BCE + triplet loss (--set margin=0.3,
@@ -104,7 +106,7 @@ def train_fusion_command(
     work: Annotated[Path, typer.Option(help="work dir with features/ and audio/ of its rows")],
     temporal: Annotated[Path, typer.Option(help="video branch: temporal/contrastive checkpoint")],
     audio: Annotated[Path, typer.Option(help="audio branch: CRNN checkpoint")],
-    out: Annotated[Path, typer.Option(help="run folder")],
+    out: RunFolder,
     config: ConfigOption = None,
     overrides: SetOption = None,
 ) -> None:
@@ -130,7 +132,7 @@ compare_app = typer.Typer(help="Train several models on the same data and compar
 
 @compare_app.command("temporal")
 def compare_temporal_command(
-    work: Annotated[Path, typer.Option(help="work directory holding features/")],
+    work: FeatureWork,
     out: Annotated[Path, typer.Option(help="folder for the three runs, CSV and figure")],
     config: ConfigOption = None,
     overrides: SetOption = None,

@@ -207,8 +207,10 @@ def _fusion_stage(manifest: Path, out: Path, settings: dict, seed: int) -> dict:
                         out / "audio/checkpoints/best.ckpt", out / "fusion",
                         FusionTrainConfig(**settings["fusion"], seed=seed))
     metrics = evaluate_fusion(best, out / "fusion")
+    validation = evaluate_fusion(best, out / "fusion", split="val")
     fusion_comparison_figure(metrics, out / "plots" / "fusion_comparison.png")
-    return {**metrics, "checkpoint": str(best)}
+    return {**metrics, "checkpoint": str(best),
+            "validation": {k: validation[k] for k in ("auc", "acc", "category_acc", "n")}}
 
 
 def _bundle_stage(out: Path, settings: dict, metrics: dict) -> dict:
@@ -220,15 +222,16 @@ def _bundle_stage(out: Path, settings: dict, metrics: dict) -> dict:
                    "audio": metrics["audio"]["checkpoint"],
                    "fusion": metrics["fusion"]["checkpoint"]}
     thresholds = {**metrics["fusion"]["thresholds"], "image": metrics["spatial"]["threshold"]}
-    validation = {"fusion_test_auc": metrics["fusion"]["auc"],
-                  "audio_test_eer": metrics["audio"]["eer"],
-                  "spatial_test_video_auc": metrics["spatial"]["video_auc"]}
+    tested = {"fusion_test_auc": metrics["fusion"]["auc"],
+              "audio_test_eer": metrics["audio"]["eer"],
+              "spatial_test_video_auc": metrics["spatial"]["video_auc"]}
     detector = Detector.from_checkpoints(
         checkpoints, preprocess=PreprocessOptions(**settings["preprocess"]).to_json(),
         thresholds=thresholds,
         metadata={"trained_on": "the dfdetect synthetic demo corpus (FF++, FakeAVCeleb and "
                                 "ASVspoof 2019 LA layouts); not for real-world media",
-                  "thresholds_from": "validation split", "test_metrics": validation})
+                  "thresholds_from": "validation split", "test_metrics": tested,
+                  "validation_metrics": {"fusion": metrics["fusion"]["validation"]}})
     detector.save(out / "bundle")
     from dfdetect.inference.onnx_backend import export_onnx
 

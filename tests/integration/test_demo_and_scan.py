@@ -49,6 +49,7 @@ def test_the_bundle_records_its_weights_and_refuses_tampered_ones(quick_demo, tm
     assert sorted(detector.networks) == ["audio", "fusion", "spatial", "temporal"]
     assert set(detector.thresholds) == {"overall", "video", "audio", "image"}
     assert detector.metadata["test_metrics"]["fusion_test_auc"] == metrics["fusion"]["auc"]
+    assert 0 <= detector.metadata["validation_metrics"]["fusion"]["auc"] <= 1
     assert len(detector.metadata["sha256"]) == 4
     copy = tmp_path / "bundle"
     shutil.copytree(out / "bundle", copy)
@@ -135,7 +136,8 @@ def test_cli_train_fusion_reports_the_fused_head_against_each_branch(quick_demo,
 def test_onnx_runtime_scans_match_torch(quick_demo, reference, tmp_path):
     out, _ = quick_demo
     records = Detector.load(out / "bundle").metadata["onnx"]
-    assert {c for c, r in records.items() if r["kept"]} == {"spatial", "temporal", "audio"}
+    kept = {c for c, r in records.items() if r["kept"]}
+    assert kept == {"spatial", "temporal", "audio", "fusion"}
     fast = Detector.load(out / "bundle", backend="onnx")
     slow = Detector.load(out / "bundle", backend="torch")
     assert fast.backend == "onnx" and slow.backend == "torch"

@@ -25,7 +25,8 @@ EXPECTED_SCANS = {
     "NaN/inf samples in float WAV": "NaN or infinite samples",
     "huge declared resolution": "not a readable image", "very long file name": "audio",
     "non-UTF-8 file name": "audio", "symlink loop": "file not found",
-    "1×1 image": "no face found",
+    "1×1 image": "no face found", "valid container with no streams": "no video or audio stream",
+    "rotated (display matrix)": "video",
 }
 
 

@@ -3,10 +3,9 @@ torch, and run them in scans.
 
 Exported (``BUNDLE/onnx/<component>.onnx``): the face backbone (crops → embeddings), the
 audio CRNN after its front end (LFCC/log-mel → embeddings; ONNX has no complex STFT, and the
-front end takes under a millisecond in torch) and the temporal model (frame embeddings → video
-embedding). Their fake heads are single linear layers and stay in torch, as does the fusion
-head (three small linear layers, well under a millisecond): exporting them would add files and
-gain nothing.
+front end takes under a millisecond in torch), the temporal model (frame embeddings → video
+embedding) and the fusion head (both embeddings and presence flags → its four outputs). The
+branches' fake heads are single linear layers and stay in torch.
 Grad-CAM needs gradients, so reports always use the torch face model.
 
 An export is kept only when it matches torch on a real input: fake probabilities within 1e-4
@@ -95,6 +94,74 @@ def _check(component: str, network: nn.Module, session, inputs: tuple) -> dict:
             "probability": float((got_probability - probability).abs().max())}
 
 
+FUSION_OUTPUTS = ("overall", "video", "audio", "category")
+FUSION_INPUTS = ("video_embedding", "audio_embedding", "has_video", "has_audio")
+
+
+class _FusionOutputs(nn.Module):
+    """The fusion head with a tuple output, as ONNX graphs return."""
+
+    def __init__(self, network: nn.Module) -> None:
+        super().__init__()
+        self.network = network
+
+    def forward(self, video, audio, has_video, has_audio):
+        out = self.network(video, audio, has_video, has_audio)
+        return tuple(out[name] for name in FUSION_OUTPUTS)
+
+
+def _fusion_inputs(network: nn.Module) -> tuple:
+    generator = torch.Generator().manual_seed(0)
+    return (torch.randn(3, network.video_dim, generator=generator),
+            torch.randn(3, network.audio_dim, generator=generator),
+            torch.tensor([True, True, False]), torch.tensor([True, False, True]))
+
+
+def _export_fusion(network: nn.Module, target: Path) -> dict:
+    """Export the fusion head and compare its probabilities with torch (NaN where undefined)."""
+    import warnings
+
+    import onnxruntime as ort
+
+    wrapper, inputs = _FusionOutputs(network).eval(), _fusion_inputs(network)
+    names = list(FUSION_INPUTS)
+    outputs = [f"{name}_logit" for name in FUSION_OUTPUTS]
+    with warnings.catch_warnings(), atomic_path(target) as tmp:
+        warnings.simplefilter("ignore")
+        torch.onnx.export(wrapper, inputs, str(tmp), input_names=names, output_names=outputs,
+                          dynamo=False,
+                          dynamic_axes={n: {0: "batch"} for n in [*names, *outputs]})
+    session = ort.InferenceSession(str(target))
+    got = session.run(None, {n: v.numpy() for n, v in zip(names, inputs, strict=True)})
+    with torch.no_grad():
+        expected = wrapper(*inputs)
+    worst = 0.0
+    for ours, theirs in zip(got, expected, strict=True):
+        ours, theirs = torch.sigmoid(torch.from_numpy(ours)), torch.sigmoid(theirs)
+        if not torch.equal(ours.isnan(), theirs.isnan()):
+            return {"probability": float("inf")}
+        worst = max(worst, float((ours - theirs).nan_to_num(0.0).abs().max()))
+    return {"probability": worst}
+
+
+class OnnxFusion(nn.Module):
+    """The fusion head run by ONNX Runtime, returning the same dict as :class:`FusionNet`."""
+
+    def __init__(self, path: Path, network: nn.Module) -> None:
+        import onnxruntime as ort
+
+        super().__init__()
+        self.session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        self.video_dim, self.audio_dim = network.video_dim, network.audio_dim
+
+    def forward(self, video, audio, has_video, has_audio) -> dict:
+        values = (video.numpy().astype(np.float32), audio.numpy().astype(np.float32),
+                  has_video.numpy(), has_audio.numpy())
+        outputs = self.session.run(None, dict(zip(FUSION_INPUTS, values, strict=True)))
+        return {name: torch.from_numpy(value)
+                for name, value in zip(FUSION_OUTPUTS, outputs, strict=True)}
+
+
 def export_onnx(bundle: str | os.PathLike) -> dict:
     """Export and verify each feature extractor of ``bundle``; returns ``{component: record}``
     and records the same in ``metadata.json`` (files that fail verification are not kept).
@@ -116,25 +183,33 @@ def export_onnx(bundle: str | os.PathLike) -> dict:
     folder = bundle / "onnx"
     folder.mkdir(exist_ok=True)
     records = {}
-    for component in ("spatial", "temporal", "audio"):
+    for component in ("spatial", "temporal", "audio", "fusion"):
+        if component not in detector.networks:
+            continue
         network = detector.networks[component]
-        inputs = _example_inputs(component, network, detector)
-        names = ["x"] if len(inputs) == 1 else ["x", "mask"]
-        wrapper = _Features(network, component == "temporal" and _is_bilstm(network)).eval()
         target = folder / f"{component}.onnx"
         try:
-            with warnings.catch_warnings(), atomic_path(target) as tmp:
-                warnings.simplefilter("ignore")  # the exporter's advice is for its maintainers
-                torch.onnx.export(wrapper, inputs, str(tmp), input_names=names,
-                                  output_names=["embedding"], dynamo=False,
-                                  dynamic_axes=_dynamic_axes(component, names))
+            if component == "fusion":
+                differences = _export_fusion(network, target)
+            else:
+                inputs = _example_inputs(component, network, detector)
+                names = ["x"] if len(inputs) == 1 else ["x", "mask"]
+                wrapper = _Features(network, component == "temporal" and _is_bilstm(network))
+                wrapper.eval()
+                with warnings.catch_warnings(), atomic_path(target) as tmp:
+                    warnings.simplefilter("ignore")  # the exporter's advice is for its authors
+                    torch.onnx.export(wrapper, inputs, str(tmp), input_names=names,
+                                      output_names=["embedding"], dynamo=False,
+                                      dynamic_axes=_dynamic_axes(component, names))
+                differences = _check(component, network, ort.InferenceSession(str(target)),
+                                     inputs)
         except Exception as exc:  # noqa: BLE001 - an unexportable part simply stays in torch
             records[component] = {"kept": False, "error": f"{type(exc).__name__}: "
                                                           f"{str(exc).splitlines()[0][:200]}"}
             log.warning("%s cannot be exported to ONNX (%s): torch is used for it", component,
                         records[component]["error"])
+            target.unlink(missing_ok=True)
             continue
-        differences = _check(component, network, ort.InferenceSession(str(target)), inputs)
         faithful = max(differences.values()) <= TOLERANCE
         records[component] = {**differences, "kept": faithful}
         if faithful:
@@ -204,6 +279,7 @@ def onnx_networks(bundle: Path, networks: dict, metadata: dict) -> dict:
         if sha256_of(path) != record["sha256"]:
             raise DfdetectError(f"{path}: does not match its SHA-256 in metadata.json")
         network = networks[component]
-        fast[component] = OnnxFeatures(path, network,
-                                       component == "temporal" and _is_bilstm(network))
+        fast[component] = (OnnxFusion(path, network) if component == "fusion" else
+                           OnnxFeatures(path, network,
+                                        component == "temporal" and _is_bilstm(network)))
     return fast

@@ -144,8 +144,12 @@ def _scan(path: Path, kind: str, detector) -> ScanResult:
         try:
             frames, features, mask, crops = _face_evidence(detector, path, timings)
         except VideoError as exc:
+            from dfdetect.media.sniff import sniff_media
+
             if kind != "video" or "no video stream" not in str(exc):
                 raise ScanError(str(exc)) from None
+            if sniff_media(path) != "audio":
+                raise ScanError(f"{path}: no video or audio stream") from None
             kind = "audio"  # an .mp4 holding only sound is an audio file
     started = time.perf_counter()
     wave = _load_audio(path, kind) if kind in ("video", "audio") else None
@@ -204,13 +208,12 @@ def _judge(detector, path: Path, kind: str, frames, features, mask, wave,
 def _fuse(detector, video, audio) -> dict:
     """Fake probabilities overall and per modality (the fusion head's, or the branches'
     combined by noisy-OR for a bundle without one)."""
-    fusion = detector.networks.get("fusion")
+    fusion = detector.fast.get("fusion", detector.networks.get("fusion"))
     if fusion is None:
         scores = {"video": video.score if video else None, "audio": audio.score if audio else None}
         present = [s for s in scores.values() if s is not None]
         return {**scores, "overall": float(1 - np.prod([1 - s for s in present]))}
-    v = torch.zeros(1, fusion.video_proj[-2].in_features)
-    a = torch.zeros(1, fusion.audio_proj[-2].in_features)
+    v, a = torch.zeros(1, fusion.video_dim), torch.zeros(1, fusion.audio_dim)
     if video is not None:
         v = torch.from_numpy(video.embedding)[None]
     if audio is not None:

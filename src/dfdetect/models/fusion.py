@@ -28,7 +28,12 @@ def noisy_or_logit(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         0.75
     """
     neither = torch.nn.functional.logsigmoid(-a) + torch.nn.functional.logsigmoid(-b)
-    return torch.log(-torch.expm1(neither.clamp(max=-1e-6))) - neither
+    # log P(A or B) = log(1 - e^neither); near 0 that loses every digit in float32, so there
+    # the series log(-x) + x/2 (error ~x²/24) takes over. (ONNX has no expm1.)
+    near_zero = neither > -1e-3
+    small = torch.log(-neither.clamp(max=-1e-30)) + neither / 2
+    either = torch.log1p(-torch.exp(neither.clamp(max=-1e-3)))
+    return torch.where(near_zero, small, either) - neither
 
 
 class FusionNet(nn.Module):
@@ -43,6 +48,7 @@ class FusionNet(nn.Module):
     def __init__(self, video_dim: int, audio_dim: int, hidden: int = 64,
                  dropout: float = 0.2) -> None:
         super().__init__()
+        self.video_dim, self.audio_dim = video_dim, audio_dim
 
         def projection(dim: int) -> nn.Sequential:
             return nn.Sequential(nn.LayerNorm(dim), nn.Dropout(dropout), nn.Linear(dim, hidden),
