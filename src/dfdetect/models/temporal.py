@@ -42,7 +42,8 @@ class AttentionPool(nn.Module):
 
 
 class TemporalNet(nn.Module):
-    """Shared frame input (LayerNorm, dropout, projection) and fake head; subclasses model time."""
+    """Shared frame input (LayerNorm, dropout, projection) and fake head; each subclass models
+    time in ``encode(frames [B, T, H], mask [B, T]) -> [B, E]``."""
 
     def __init__(self, in_dim: int, hidden: int, embedding_dim: int, dropout: float) -> None:
         super().__init__()
@@ -50,9 +51,6 @@ class TemporalNet(nn.Module):
         self.project = nn.Sequential(nn.LayerNorm(in_dim), nn.Dropout(dropout),
                                      nn.Linear(in_dim, hidden), nn.GELU())
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(embedding_dim, 1))
-
-    def encode(self, frames: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
 
     def forward_features(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         frames = self.project(x) * mask.unsqueeze(-1)
