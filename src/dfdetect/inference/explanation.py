@@ -36,8 +36,9 @@ def explain(result) -> list[str]:
                      f"suspicious{where} scores {worst['score']:.2f} on its own")
         if name == "audio" and result.audio_segments:
             worst = max(result.audio_segments, key=lambda s: s["score"])
-            line += (f"; {len(result.audio_segments)} segment(s), the most suspicious "
-                     f"{worst['start']:.1f}–{worst['end']:.1f} s scores {worst['score']:.2f}")
+            line += (f"; of {len(result.audio_segments)} segment(s) the most suspicious, "
+                     f"{worst['start']:.1f}–{worst['end']:.1f} s, scores {worst['score']:.2f} "
+                     "by the audio model alone")
         lines.append(line + ".")
     if result.kind == "video" and "video" not in result.modalities:
         lines.append("No face was found in the sampled frames: the verdict rests on the voice.")
