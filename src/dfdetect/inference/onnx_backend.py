@@ -33,9 +33,9 @@ TOLERANCE = 1e-4
 class _Features(nn.Module):
     """The part of a network that ONNX runs: inputs → embedding."""
 
-    def __init__(self, network: nn.Module, unpadded_lstm: bool = False) -> None:
+    def __init__(self, network: nn.Module) -> None:
         super().__init__()
-        self.network, self.unpadded_lstm = network, unpadded_lstm
+        self.network, self.unpadded_lstm = network, _is_bilstm(network)
 
     def forward(self, *inputs):
         if hasattr(self.network, "frontend"):  # the audio CRNN, from front-end features on
@@ -64,6 +64,7 @@ def _example_inputs(component: str, network: nn.Module, detector) -> tuple:
 
 
 def _is_bilstm(network: nn.Module) -> bool:
+    # only the BiLSTM has an ``lstm``: it runs unpacked on the face frames alone
     return hasattr(network, "lstm")
 
 
@@ -75,7 +76,7 @@ def _dynamic_axes(component: str, names: list[str]) -> dict:
 
 def _check(component: str, network: nn.Module, session, inputs: tuple) -> dict:
     """Largest differences between torch and ONNX Runtime on ``inputs``."""
-    wrapper = _Features(network, component == "temporal" and _is_bilstm(network)).eval()
+    wrapper = _Features(network).eval()
     with torch.no_grad():
         expected = wrapper(*inputs)
         probability = torch.sigmoid(network.forward_head(expected))
@@ -194,8 +195,7 @@ def export_onnx(bundle: str | os.PathLike) -> dict:
             else:
                 inputs = _example_inputs(component, network, detector)
                 names = ["x"] if len(inputs) == 1 else ["x", "mask"]
-                wrapper = _Features(network, component == "temporal" and _is_bilstm(network))
-                wrapper.eval()
+                wrapper = _Features(network).eval()
                 with warnings.catch_warnings(), atomic_path(target) as tmp:
                     warnings.simplefilter("ignore")  # the exporter's advice is for its authors
                     torch.onnx.export(wrapper, inputs, str(tmp), input_names=names,
@@ -229,7 +229,7 @@ class OnnxFeatures(nn.Module):
     """A torch-shaped stand-in whose ``forward_features`` runs ONNX Runtime and whose
     ``forward_head`` is the original torch head."""
 
-    def __init__(self, path: Path, network: nn.Module, unpadded_lstm: bool) -> None:
+    def __init__(self, path: Path, network: nn.Module) -> None:
         import onnxruntime as ort
 
         super().__init__()
@@ -237,7 +237,7 @@ class OnnxFeatures(nn.Module):
         options.intra_op_num_threads = max(1, min(4, os.cpu_count() or 1))
         self.session = ort.InferenceSession(str(path), options,
                                             providers=["CPUExecutionProvider"])
-        self.network, self.unpadded_lstm = network, unpadded_lstm
+        self.network, self.unpadded_lstm = network, _is_bilstm(network)
         self.embedding_dim = network.embedding_dim
 
     def forward_features(self, x: torch.Tensor, mask: torch.Tensor | None = None):
@@ -280,6 +280,5 @@ def onnx_networks(bundle: Path, networks: dict, metadata: dict) -> dict:
             raise DfdetectError(f"{path}: does not match its SHA-256 in metadata.json")
         network = networks[component]
         fast[component] = (OnnxFusion(path, network) if component == "fusion" else
-                           OnnxFeatures(path, network,
-                                        component == "temporal" and _is_bilstm(network)))
+                           OnnxFeatures(path, network))
     return fast

@@ -61,13 +61,15 @@ def compare_temporal(workdir: str | os.PathLike, out: str | os.PathLike,
     base = base or TemporalTrainConfig()
     out = Path(out)
     results, scores, histories, rows = {}, {}, {}, []
+    frames = None  # the longest video, for the latency figure (read once the features exist)
     for name in models:
         config = dataclasses.replace(base, model=name, triplet_weight=0.0, init_from="")
         best = train_temporal(workdir, out / name, config, progress=progress)
         metrics, scores[name], _ = evaluate_temporal(best, workdir)
         histories[name] = metrics_history(out / name)
         model, trained = load_temporal_model(best)
-        frames = int(pd.read_csv(Path(workdir) / "features" / "index.csv").frames.max())
+        if frames is None:
+            frames = int(pd.read_csv(Path(workdir) / "features" / "index.csv").frames.max())
         cost = {"params": int(sum(p.numel() for p in model.parameters())),
                 "latency_ms": latency_ms(model, frames, trained.in_dim),
                 "checkpoint": str(best)}

@@ -47,8 +47,25 @@ COLUMNS = ["sample_id", "split", "label", "video_label", "audio_label", "categor
            "manipulation", "has_video", "has_audio", "video_score", "audio_score"]
 
 
-def branch_table(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
-                 temporal_checkpoint: str | os.PathLike, audio_checkpoint: str | os.PathLike,
+def load_branches(temporal_checkpoint: str | os.PathLike,
+                  audio_checkpoint: str | os.PathLike) -> tuple:
+    """The frozen branches, loaded once: ``(temporal network, CRNN, CRNN window samples)``.
+
+    Example:
+        >>> load_branches("missing.ckpt", "a.ckpt")
+        Traceback (most recent call last):
+        ...
+        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
+    """
+    from dfdetect.training.audio import load_audio_model
+    from dfdetect.training.temporal import load_temporal_model
+
+    temporal, _ = load_temporal_model(temporal_checkpoint)
+    audio, audio_config = load_audio_model(audio_checkpoint)
+    return temporal, audio, audio_config.samples
+
+
+def branch_table(manifest_path: str | os.PathLike, workdir: str | os.PathLike, branches: tuple,
                  out: str | os.PathLike | None = None):
     """Both branches' embeddings and scores for every usable row: ``(table, video, audio)``.
 
@@ -56,7 +73,7 @@ def branch_table(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
     an audio track keep ``has_audio`` False. Written to ``out`` (npz) when given.
 
     Example:
-        >>> branch_table("missing.csv", "w", "t.ckpt", "a.ckpt")
+        >>> branch_table("missing.csv", "w", branches=None)
         Traceback (most recent call last):
         ...
         dfdetect.errors.ManifestError: manifest not found: missing.csv
@@ -65,13 +82,10 @@ def branch_table(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
     from dfdetect.features import load_features
     from dfdetect.inference.branches import audio_branch, video_branch
     from dfdetect.preprocess import sample_key
-    from dfdetect.training.audio import load_audio_model
-    from dfdetect.training.temporal import load_temporal_model
 
     rows = usable(read_manifest(manifest_path))
     rows = rows[rows.modality == "audiovisual"].reset_index(drop=True)
-    temporal, _ = load_temporal_model(temporal_checkpoint)
-    audio_model, audio_config = load_audio_model(audio_checkpoint)
+    temporal, audio_model, samples = branches
     workdir = Path(workdir)
     video = np.zeros((len(rows), temporal.embedding_dim), np.float32)
     audio = np.zeros((len(rows), audio_model.embedding_dim), np.float32)
@@ -90,7 +104,7 @@ def branch_table(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
                 True, branch.score)
         wave_path = workdir / "audio" / f"{key}.npy"
         if wave_path.is_file():
-            branch = audio_branch(audio_model, np.load(wave_path), audio_config.samples)
+            branch = audio_branch(audio_model, np.load(wave_path), samples)
             audio[i], table.loc[i, ["has_audio", "audio_score"]] = branch.embedding, (
                 True, branch.score)
     if out is not None:
@@ -175,18 +189,18 @@ def train_fusion(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
     (overall BCE); returns ``out/checkpoints/best.ckpt``.
 
     Example:
-        >>> train_fusion("missing.csv", "w", "t.ckpt", "a.ckpt", "o")
+        >>> train_fusion("m.csv", "w", "missing.ckpt", "a.ckpt", "o")
         Traceback (most recent call last):
         ...
-        dfdetect.errors.ManifestError: manifest not found: missing.csv
+        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
     """
     import lightning as L
     from torch.utils.data import DataLoader, TensorDataset
 
     config = dataclasses.replace(config or FusionTrainConfig())
     out = Path(out)
-    table, video, audio = branch_table(manifest_path, workdir, temporal_checkpoint,
-                                       audio_checkpoint, out / "branches.npz")
+    branches = load_branches(temporal_checkpoint, audio_checkpoint)
+    table, video, audio = branch_table(manifest_path, workdir, branches, out / "branches.npz")
     loaders = []
     for split in ("train", "val"):
         chosen = (table.split == split).to_numpy()
@@ -200,19 +214,10 @@ def train_fusion(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
     save_config(config, out / "config.yaml")
     trainer = make_trainer(out, epochs=config.epochs, monitor="val_loss", mode="min",
                            patience=config.patience, devices=1, progress=progress)
-    trainer.fit(_module(config, _branch_heads(temporal_checkpoint, audio_checkpoint)), *loaders,
-                ckpt_path=last_checkpoint(out))
+    # the fusion's priors: the final linear layer of each branch's own fake head
+    priors = (branches[0].head[-1], branches[1].head)
+    trainer.fit(_module(config, priors), *loaders, ckpt_path=last_checkpoint(out))
     return out / "checkpoints" / "best.ckpt"
-
-
-def _branch_heads(temporal_checkpoint, audio_checkpoint) -> tuple:
-    """The final linear layer of each branch's fake head (the fusion's priors)."""
-    from dfdetect.training.audio import load_audio_model
-    from dfdetect.training.temporal import load_temporal_model
-
-    temporal, _ = load_temporal_model(temporal_checkpoint)
-    audio, _ = load_audio_model(audio_checkpoint)
-    return temporal.head[-1], audio.head
 
 
 def load_fusion_model(checkpoint: str | os.PathLike):
