@@ -63,7 +63,25 @@ def spatial_checkpoint(ffpp_faces):
 def quick_demo(tiny_corpus, tmp_path_factory):
     """The whole demo pipeline with debug-sized models on the tiny corpus: (run folder,
     metrics). Its ``bundle/`` is the detector the scan and web tests use."""
+    import json
+    import signal
+    import subprocess
+    import sys
+
     from dfdetect.demo import run_demo
 
     out = tmp_path_factory.mktemp("demo")
+    # Killed twice first (at its 5th and then, resumed, at its 60th atomic write), so that
+    # every test of the demo bundle also checks that a killed demo resumes to a working one.
+    code = (f"from dfdetect.demo import run_demo; run_demo({str(out)!r}, preset='tiny', "
+            f"profile='quick', corpus={str(tiny_corpus)!r})")
+    kills = []
+    for write in (5, 60):
+        done = subprocess.run([sys.executable, "-c", code], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL,
+                              env={**os.environ, "DFDETECT_KILL_AT_WRITE": str(write)})
+        temps = [p.name for p in out.rglob("*.tmp")]
+        kills.append({"write": write, "killed": done.returncode == -signal.SIGKILL,
+                      "temps_left": temps})
+    out.with_name(f"{out.name}-kills.json").write_text(json.dumps(kills))
     return out, run_demo(out, preset="tiny", profile="quick", corpus=tiny_corpus)

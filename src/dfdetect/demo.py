@@ -12,7 +12,7 @@ import json
 import logging
 from pathlib import Path
 
-from dfdetect.fsutil import atomic_path
+from dfdetect.fsutil import atomic_path, clear_stale_temps
 from dfdetect.pipeline import run_stage, stage_seconds
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ def run_demo(out: str | Path, *, preset: str = "demo", seed: int = 0, profile: s
     from dfdetect.data.synthetic.presets import PRESETS
 
     out, settings = Path(out), PROFILES[profile]
+    clear_stale_temps(out)  # a killed earlier run's half-written files (its stages resume)
     if corpus is None:
         corpus = out / "corpus"
         run_stage("corpus", out, {**dataclasses.asdict(PRESETS[preset]), "seed": seed},

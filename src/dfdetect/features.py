@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from dfdetect.data.face_frames import face_label, load_crop, transforms
 from dfdetect.data.manifest import read_manifest, usable
-from dfdetect.fsutil import atomic_path, save_npy, sha256_of
+from dfdetect.fsutil import atomic_path, clear_stale_temps, save_npy, sha256_of
 from dfdetect.preprocess import sample_key
 
 INDEX_COLUMNS = ["sample_id", "key", "frames", "faces", "label", "split", "manipulation",
@@ -50,6 +50,7 @@ def extract_features(checkpoint: str | os.PathLike, manifest_path: str | os.Path
     model, config = load_spatial_model(checkpoint)
     weights = sha256_of(checkpoint)[:16]
     workdir = Path(workdir)
+    clear_stale_temps(workdir / "features")  # left by a killed run
     rows = usable(read_manifest(manifest_path))
     rows = rows[rows.modality != "audio"].reset_index(drop=True)
     prepare = transforms(config.image_size, train=False)

@@ -32,7 +32,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from dfdetect.errors import DfdetectError
-from dfdetect.fsutil import atomic_path, save_npy
+from dfdetect.fsutil import atomic_path, clear_stale_temps, owner_tag, save_npy
 from dfdetect.limits import time_limit as limit_time
 
 log = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ def _faces(path: Path, workdir: Path, key: str, sample_id: str,
 
     frames, n_frames, track, crops = face_track(path, options)
     final = workdir / "faces" / key
-    staging = workdir / "faces" / f".tmp-{key}-{os.getpid()}"
+    staging = workdir / "faces" / f".tmp-{key}-{owner_tag()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     records = []
@@ -195,7 +195,7 @@ def _faces(path: Path, workdir: Path, key: str, sample_id: str,
 def _replace_dir(staging: Path, final: Path) -> None:
     """Move ``staging`` to ``final``, replacing an older ``final`` without a moment of mixing."""
     if final.exists():
-        old = final.with_name(f".old-{final.name}-{os.getpid()}")
+        old = final.with_name(f".old-{final.name}-{owner_tag()}")
         final.rename(old)
         staging.rename(final)
         shutil.rmtree(old, ignore_errors=True)
@@ -259,8 +259,7 @@ def preprocess(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
     workdir = Path(workdir)
     index, count = parse_shard(shard)
     rows = manifest.sort_values("sample_id").iloc[index::count]
-    for stale in (workdir / "faces").glob(".tmp-*") if (workdir / "faces").is_dir() else []:
-        shutil.rmtree(stale, ignore_errors=True)  # left by a killed run
+    clear_stale_temps(workdir)  # left by a killed run
     lines, todo = [], []
     for row in rows.to_dict("records"):
         if row["status"] != "ok":

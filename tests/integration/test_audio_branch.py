@@ -136,21 +136,25 @@ def test_voice_clone_scores_do_not_hinge_on_leading_silence(tmp_path):
     waves = [load_audio(tmp_path / "voices" / p) for p in test.path]
     labels = test.label.to_numpy()
 
-    def shift(score) -> tuple[float, float]:
+    def shift(score) -> tuple[float, float, float]:
         full = np.array([score(w) for w in waves])
         cut = np.array([score(w[8000:]) if y else score(w)
                         for w, y in zip(waves, labels, strict=True)])
         gap = abs(full[labels == 1].mean() - full[labels == 0].mean()) + 1e-9
         moved = float(np.abs(full - cut)[labels == 1].mean() / gap)
-        return moved, float(roc_auc_score(labels, full) - roc_auc_score(labels, cut))
+        return moved, float(roc_auc_score(labels, full) - roc_auc_score(labels, cut)), gap
 
     detector = lambda w: fake_probability(model, w, config.samples)  # noqa: E731
     auc = roc_auc_score(labels, [detector(w) for w in waves])
-    moved, auc_change = shift(detector)
-    control, _ = shift(lambda w: float(np.sqrt(np.mean(w[:8000] ** 2))))
-    print(f"held-out AUC {auc:.3f}; trimming 0.5 s moves fake scores by {moved:.3f} of the "
-          f"real/fake gap (AUC change {auc_change:+.3f}); a leading-energy scorer moves "
-          f"{control:.2f}")
+    moved, auc_change, gap = shift(detector)
+    control, _, _ = shift(lambda w: float(np.sqrt(np.mean(w[:8000] ** 2))))
+    # measured (seeds 0/1/2 on one machine): gap 0.90/0.62/0.79, moved 0.013/0.029/0.066;
+    # before selection broke ties by validation loss, the first epoch at val EER 0 was kept,
+    # every score sat at 0.50 ± 0.01 and "moved" was a ratio of two tiny numbers (0.07-0.27)
+    print(f"held-out AUC {auc:.3f} (bound 0.8); real/fake score gap {gap:.3f} (bound 0.3); "
+          f"trimming 0.5 s moves fake scores by {moved:.3f} of the gap (bound 0.25; AUC change "
+          f"{auc_change:+.3f}, bound 0.1); a leading-energy scorer moves {control:.2f} (bound 1)")
     assert auc >= 0.8
+    assert gap >= 0.3, "the detector does not separate real from fake: nothing to measure"
     assert moved < 0.25 and abs(auc_change) <= 0.1
     assert control > 1.0

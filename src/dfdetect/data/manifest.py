@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from dfdetect.errors import ManifestError
-from dfdetect.fsutil import atomic_path
+from dfdetect.fsutil import atomic_path, clear_stale_temps
 
 SPLITS = ("train", "val", "test")
 MODALITIES = ("video", "audio", "audiovisual", "image")
@@ -118,6 +118,7 @@ def write_manifest(frame: pd.DataFrame, path: str | os.PathLike) -> None:
         >>> read_manifest(out).sample_id.tolist()
         ['a']
     """
+    clear_stale_temps(Path(path).parent, recursive=False)  # a killed earlier write's
     with atomic_path(path) as tmp:
         # file names that are not valid UTF-8 reach Python as surrogate escapes; writing them
         # back the same way keeps their exact bytes (and read_manifest restores them)

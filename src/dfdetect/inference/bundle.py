@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dfdetect.errors import DfdetectError
-from dfdetect.fsutil import atomic_path, sha256_of
+from dfdetect.fsutil import atomic_path, clear_stale_temps, sha256_of
 
 FORMAT_VERSION = 1
 COMPONENTS = ("spatial", "temporal", "audio", "fusion")
@@ -101,6 +101,7 @@ class Detector:
 
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
+        clear_stale_temps(path)  # a killed earlier save's
         hashes = {}
         for component, network in self.networks.items():
             target = path / f"{component}.safetensors"

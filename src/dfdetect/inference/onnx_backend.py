@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from dfdetect.fsutil import atomic_path
+from dfdetect.fsutil import atomic_path, clear_stale_temps
 
 log = logging.getLogger(__name__)
 TOLERANCE = 1e-4
@@ -183,6 +183,7 @@ def export_onnx(bundle: str | os.PathLike) -> dict:
     detector = Detector.load(bundle, backend="torch")
     folder = bundle / "onnx"
     folder.mkdir(exist_ok=True)
+    clear_stale_temps(bundle)  # a killed earlier export's
     records = {}
     for component in ("spatial", "temporal", "audio", "fusion"):
         if component not in detector.networks:

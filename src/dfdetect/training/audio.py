@@ -29,6 +29,7 @@ from dfdetect.training.common import (
     load_trained,
     make_trainer,
     predict_logits,
+    selection_value,
 )
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,8 @@ def _lightning_module(config: AudioTrainConfig, pos_weight: float):
             if 0 < labels.sum() < len(labels):
                 value = eer(-logits[labels == 0], -logits[labels == 1])[0]
             self.log("val_eer", value, prog_bar=True)
+            loss = float(self.loss(torch.from_numpy(logits), torch.from_numpy(labels)))
+            self.log("val_select", selection_value(value, loss))
 
         def configure_optimizers(self):
             return torch.optim.AdamW(self.parameters(), lr=config.lr,
@@ -159,7 +162,7 @@ def train_audio(manifest_path: str | os.PathLike, out: str | os.PathLike,
                           num_workers=config.num_workers, drop_last=len(train) > config.batch_size),
                DataLoader(val, batch_size=config.batch_size, num_workers=config.num_workers)]
     module = _lightning_module(config, pos_weight)
-    trainer = make_trainer(out, epochs=config.epochs, monitor="val_eer", mode="min",
+    trainer = make_trainer(out, epochs=config.epochs, monitor="val_select", mode="min",
                            patience=config.patience, progress=progress)
     trainer.fit(module, *loaders, ckpt_path=last_checkpoint(out))
     best = out / "checkpoints" / "best.ckpt"

@@ -20,7 +20,12 @@ from dfdetect.config import save_config
 from dfdetect.data.manifest import read_manifest, usable
 from dfdetect.errors import DfdetectError
 from dfdetect.fsutil import atomic_path
-from dfdetect.training.common import last_checkpoint, load_trained, make_trainer
+from dfdetect.training.common import (
+    last_checkpoint,
+    load_trained,
+    make_trainer,
+    selection_value,
+)
 
 
 @dataclass
@@ -98,6 +103,8 @@ def _module(config: SpatialTrainConfig):
             if videos.label.nunique() == 2:
                 auc = detection_metrics(videos.label, videos.score)["auc"]
             self.log("val_auc", auc, prog_bar=True, sync_dist=False)
+            loss = float(self.loss(torch.from_numpy(rows[:, 0]), torch.from_numpy(rows[:, 1])))
+            self.log("val_select", selection_value(1 - auc, loss), sync_dist=False)
 
         def configure_optimizers(self):
             return torch.optim.AdamW(self.parameters(), lr=config.lr,
@@ -145,7 +152,7 @@ def train_spatial(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
                           persistent_workers=workers > 0, drop_last=draws > config.batch_size),
                DataLoader(val, batch_size=config.batch_size * 2, num_workers=workers,
                           persistent_workers=workers > 0)]
-    trainer = make_trainer(out, epochs=config.epochs, monitor="val_auc", mode="max",
+    trainer = make_trainer(out, epochs=config.epochs, monitor="val_select", mode="min",
                            patience=config.patience, devices=config.devices,
                            num_nodes=config.num_nodes, strategy=config.strategy,
                            progress=progress)

@@ -12,7 +12,7 @@ from tqdm.auto import tqdm
 from dfdetect.data.synthetic import asvspoof_corpus, fakeavceleb_corpus, ffpp_corpus
 from dfdetect.data.synthetic.presets import PRESETS
 from dfdetect.errors import DfdetectError
-from dfdetect.fsutil import atomic_path
+from dfdetect.fsutil import atomic_path, clear_stale_temps
 
 DATASETS = {"ffpp": ffpp_corpus, "fakeavceleb": fakeavceleb_corpus,
             "asvspoof2019": asvspoof_corpus}
@@ -48,6 +48,7 @@ def generate_corpus(preset: str, out: str | os.PathLike, *, seed: int = 0,
             return out
         if {k: made.get(k) for k in options} != options:
             raise DfdetectError(f"{out} holds a corpus made with {made}; use another folder")
+    clear_stale_temps(out)  # a killed earlier run's half-written files
     with atomic_path(marker) as tmp:
         tmp.write_text(json.dumps({**options, "complete": False}))
     settings = PRESETS[preset]
