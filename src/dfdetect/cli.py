@@ -237,13 +237,15 @@ for command in (scan, export, serve):
 
 
 @app.command()
-def demo(out: Annotated[Path, typer.Option(help="output folder")] = Path("runs/demo")) -> None:
+def demo(out: Annotated[Path, typer.Option(help="output folder")] = Path("runs/demo"),
+         seed: Annotated[int, typer.Option(help="seed of the corpus, splits and training")] = 0,
+         ) -> None:
     """Run the whole pipeline on the embedded synthetic corpus (reuses finished stages)."""
     import json
 
     from dfdetect.demo import run_demo
 
-    metrics = run_demo(out)
+    metrics = run_demo(out, seed=seed)
     typer.echo(json.dumps(metrics, indent=1))
     typer.echo(f"wrote {out / 'metrics.json'}; pictures in {out / 'plots'} and "
                f"{out / 'corpus' / 'synth_examples.png'}")

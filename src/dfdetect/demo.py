@@ -125,7 +125,7 @@ def _audio_stage(manifest: Path, out: Path, settings: dict, seed: int) -> dict:
     spectrogram_comparison_from_manifest(pd.read_csv(manifest), manifest_root(manifest),
                                          out / "plots" / "spectrogram_comparison.png")
     keep = ("eer", "min_tdcf", "auc", "acc", "acc_if_always_spoof", "per_attack_eer",
-            "n_bonafide", "n_spoof")
+            "n_bonafide", "n_spoof", "n", "ci95")
     return {**{key: metrics[key] for key in keep}, "checkpoint": str(best)}
 
 
@@ -186,7 +186,8 @@ def _temporal_stage(out: Path, settings: dict, seed: int) -> dict:
     results = compare_temporal(out / "work", out / "temporal",
                                TemporalTrainConfig(**settings["temporal"], seed=seed),
                                plot=out / "plots" / "temporal_comparison.png")
-    keep = ("auc", "acc", "eer", "ap", "params", "latency_ms", "checkpoint", "per_manipulation")
+    keep = ("auc", "acc", "eer", "ap", "n", "ci95", "params", "latency_ms", "checkpoint",
+            "per_manipulation")
     return {name: {k: result[k] for k in keep} for name, result in results.items()}
 
 

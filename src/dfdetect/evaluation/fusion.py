@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from dfdetect.evaluation.detection import detection_metrics
+from dfdetect.evaluation.intervals import auc_ci
 from dfdetect.fsutil import atomic_path
 from dfdetect.models.fusion import CATEGORIES
 
@@ -48,20 +49,21 @@ def fusion_metrics(scored: pd.DataFrame, *, split: str = "test") -> dict:
     thresholds = {"overall": _val_threshold(val, "label", "fused_overall"),
                   "video": _val_threshold(val, "video_label", "fused_video"),
                   "audio": _val_threshold(val, "audio_label", "fused_audio")}
-    fused = detection_metrics(both.label, both.fused_overall, thresholds["overall"])
+    fused = detection_metrics(both.label, both.fused_overall, thresholds["overall"],
+                              intervals=True)
     predicted = np.array(CATEGORIES)[both[[f"p_{c}" for c in CATEGORIES]].to_numpy().argmax(1)]
     branch_logits = np.column_stack([_logit(both.video_score), _logit(both.audio_score)])
     learner = LogisticRegression().fit(
         np.column_stack([_logit(train.video_score), _logit(train.audio_score)]), train.label)
+    alternatives = {"video_only_auc": both.video_score, "audio_only_auc": both.audio_score,
+                    "late_mean_auc": (both.video_score + both.audio_score) / 2,
+                    "late_learned_auc": learner.predict_proba(branch_logits)[:, 1]}
     return {
         "auc": fused["auc"], "acc": fused["acc"], "eer": fused["eer"],
         "category_acc": float(np.mean(predicted == both.category.to_numpy())),
-        "video_only_auc": detection_metrics(both.label, both.video_score)["auc"],
-        "audio_only_auc": detection_metrics(both.label, both.audio_score)["auc"],
-        "late_mean_auc": detection_metrics(
-            both.label, (both.video_score + both.audio_score) / 2)["auc"],
-        "late_learned_auc": detection_metrics(
-            both.label, learner.predict_proba(branch_logits)[:, 1])["auc"],
+        **{name: detection_metrics(both.label, s)["auc"] for name, s in alternatives.items()},
+        "ci95": {**fused["ci95"], **{name: auc_ci(both.label, s)
+                                     for name, s in alternatives.items()}},
         "video_head_auc_on_video_label": _auc(both.video_label, both.fused_video),
         "audio_head_auc_on_audio_label": _auc(both.audio_label, both.fused_audio),
         "thresholds": thresholds, "n": int(len(both)), "split": split,

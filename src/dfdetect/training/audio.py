@@ -253,6 +253,11 @@ def evaluate_audio(checkpoint: str | os.PathLike, manifest_path: str | os.PathLi
         "key": np.where(fake, "spoof", "bonafide"), "score": test_scores})
     write_cm_scores(cm, scores_out)
     metrics = evaluate_cm(cm, threshold=threshold)
+    from dfdetect.evaluation.intervals import detection_cis
+
+    # intervals on fake probability-like scores (higher = spoof), at the same threshold
+    metrics["n"] = int(len(cm))
+    metrics["ci95"] = detection_cis(fake.astype(int), -test_scores, -threshold)
     with atomic_path(Path(scores_out).with_suffix(".metrics.json")) as tmp:
         tmp.write_text(json.dumps(metrics, indent=1))
     return metrics

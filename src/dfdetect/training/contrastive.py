@@ -78,6 +78,9 @@ def train_contrastive(workdir: str | os.PathLike, out: str | os.PathLike,
               "separation_after": split_after["ratio"],
               "silhouette_before": split_before["silhouette"],
               "silhouette_after": split_after["silhouette"],
+              "n": before["n"],
+              "ci95": {f"{m}_{when}": r["ci95"][m] for m in ("auc", "acc")
+                       for when, r in (("before", before), ("after", after))},
               "separation_measure": "mean inter-class / mean intra-class distance of the "
                                     "L2-normalised test embeddings",
               "checkpoint": str(best), "started_from": config.init_from,

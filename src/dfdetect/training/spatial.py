@@ -242,8 +242,10 @@ def evaluate_spatial(checkpoint: str | os.PathLike, manifest_path: str | os.Path
     frames = score_frames(model, face_rows(manifest, split), workdir, config.image_size)
     videos = video_scores(frames)
     result = {"split": split, "threshold_from": "validation", "threshold": threshold,
-              "frame": detection_metrics(frames.label, frames.score, threshold),
-              "video": detection_metrics(videos.label, videos.score, threshold),
+              "frame": detection_metrics(frames.label, frames.score, threshold,
+                                         intervals=True),
+              "video": detection_metrics(videos.label, videos.score, threshold,
+                                         intervals=True),
               "per_manipulation": breakdown(videos, "manipulation", threshold),
               "per_dataset": breakdown(videos, "dataset", threshold)}
     if out is not None:

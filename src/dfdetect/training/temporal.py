@@ -203,7 +203,8 @@ def evaluate_temporal(checkpoint: str | os.PathLike, workdir: str | os.PathLike,
     val, _ = score_videos(model, feature_index(workdir, "val"), workdir)
     threshold = detection_metrics(val.label, val.score)["threshold"]
     scores, embeddings = score_videos(model, feature_index(workdir, split), workdir)
-    metrics = {**detection_metrics(scores.label, scores.score, threshold), "split": split,
+    metrics = {**detection_metrics(scores.label, scores.score, threshold, intervals=True),
+               "split": split,
                "per_manipulation": {k: v["auc"] for k, v in
                                     breakdown(scores, "manipulation", threshold).items()}}
     return metrics, scores, embeddings
