@@ -24,9 +24,15 @@ app = typer.Typer(
 
 @app.command()
 def index(
-    dataset: Annotated[str, typer.Argument(help="ffpp, fakeavceleb, asvspoof2019 or folder")],
-    root: Annotated[Path, typer.Option(help="the dataset's folder, in the layout it ships with")],
+    dataset: Annotated[str, typer.Argument(
+        help="ffpp, fakeavceleb, asvspoof2019, folder or labels")],
     out: Annotated[Path, typer.Option(help="manifest CSV to write")],
+    root: Annotated[Path | None, typer.Option(
+        help="the dataset's folder, in the layout it ships with (labels: paths are relative "
+             "to it; default the CSV's folder)")] = None,
+    csv: Annotated[Path | None, typer.Option(
+        help="labels only: CSV with path,label[,modality,generator,identity,group,split,role]")
+    ] = None,
     probe: Annotated[bool, typer.Option(help="open every file to read its media facts")] = True,
     seed: Annotated[int, typer.Option(help="seed for splits the dataset does not fix")] = 0,
     workers: Annotated[int, typer.Option(help="parallel probes")] = 4,
@@ -37,6 +43,13 @@ def index(
     from dfdetect.data.manifest import status_counts
 
     options = {"splits": splits} if splits is not None else {}
+    if dataset == "labels":
+        if csv is None:
+            raise DfdetectError("index labels needs --csv FILE")
+        options["csv"] = csv
+        root = root or csv.parent
+    if root is None:
+        raise DfdetectError(f"index {dataset} needs --root DIR (the dataset's folder)")
     frame = index_dataset(dataset, root, out, probe=probe, seed=seed, workers=workers, **options)
     counts = status_counts(frame)
     problems = ", ".join(f"{n} {reason}" for reason, n in counts.items() if reason != "ok")

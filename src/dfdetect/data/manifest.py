@@ -22,7 +22,9 @@ MODALITIES = ("video", "audio", "audiovisual", "image")
 # Datasets whose split is the organisers' own: an identity seen in two splits is their choice,
 # reported but not refused (FF++ pairs reuse no target id across splits, ASVspoof speakers are
 # disjoint, but a user's copy may differ).
-OFFICIAL_SPLIT_DATASETS = frozenset({"ffpp", "asvspoof2019"})
+# identity leakage across their splits is reported, not refused: the split is the dataset's own
+# (labels: the CSV's roles, and its groups are the leakage unit it defines)
+OFFICIAL_SPLIT_DATASETS = frozenset({"ffpp", "asvspoof2019", "labels"})
 
 
 @dataclass

@@ -17,6 +17,7 @@ from dfdetect.data.indexers.common import check_files
 from dfdetect.data.indexers.fakeavceleb import index_fakeavceleb
 from dfdetect.data.indexers.ffpp import index_ffpp
 from dfdetect.data.indexers.folder import index_folder
+from dfdetect.data.indexers.labels import index_labels
 from dfdetect.data.manifest import (
     rows_to_frame,
     validate_manifest,
@@ -30,6 +31,7 @@ INDEXERS: dict[str, Callable[..., list]] = {
     "fakeavceleb": index_fakeavceleb,
     "asvspoof2019": index_asvspoof2019,
     "folder": index_folder,
+    "labels": index_labels,
 }
 
 
@@ -46,7 +48,7 @@ def build_manifest(dataset: str, root: str | os.PathLike, *, probe: bool = True,
         Traceback (most recent call last):
         ...
         dfdetect.errors.DfdetectError: unknown dataset 'kinetics'; choose one of: ffpp, \
-fakeavceleb, asvspoof2019, folder
+fakeavceleb, asvspoof2019, folder, labels
     """
     if dataset not in INDEXERS:
         raise DfdetectError(f"unknown dataset {dataset!r}; choose one of: {', '.join(INDEXERS)}")
