@@ -190,8 +190,8 @@ def explain(
 
     model, config = load_spatial_model(checkpoint)
     frames = score_frames(model, face_rows(read_manifest(manifest), split), work,
-                          config.image_size)
-    for path in heatmap_pictures(model, frames, work, config.image_size, out):
+                          config)
+    for path in heatmap_pictures(model, frames, work, config, out):
         typer.echo(f"wrote {path}")
 
 

@@ -156,7 +156,7 @@ def _spatial_stage(manifest: Path, out: Path, settings: dict, seed: int) -> dict
     model, config = load_spatial_model(best)
     # the pictures use the test frame scores evaluate_spatial just wrote, not a second pass
     frames = pd.read_csv(out / "spatial" / "spatial_test_frame_scores.csv")
-    heatmap_pictures(model, frames, out / "work", config.image_size, out / "plots")
+    heatmap_pictures(model, frames, out / "work", config, out / "plots")
     return {"auc": metrics["frame"]["auc"], "video_auc": metrics["video"]["auc"],
             "checkpoint": str(best), "threshold": metrics["threshold"],
             "acc": metrics["video"]["acc"], "eer": metrics["video"]["eer"],

@@ -24,7 +24,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from dfdetect.data.face_frames import face_label, load_crop, transforms
+from dfdetect.data.face_frames import face_label, face_transforms, load_crop
 from dfdetect.data.manifest import read_manifest, usable
 from dfdetect.fsutil import atomic_path, clear_stale_temps, save_npy, sha256_of
 from dfdetect.preprocess import sample_key
@@ -53,7 +53,7 @@ def extract_features(checkpoint: str | os.PathLike, manifest_path: str | os.Path
     clear_stale_temps(workdir / "features")  # left by a killed run
     rows = usable(read_manifest(manifest_path))
     rows = rows[rows.modality != "audio"].reset_index(drop=True)
-    prepare = transforms(config.image_size, train=False)
+    prepare = face_transforms(config)
     labels = face_label(rows)
     index_path = workdir / "features" / "index.csv"
     previous = pd.read_csv(index_path) if index_path.is_file() else pd.DataFrame()

@@ -47,10 +47,11 @@ class AudioClips(Dataset):
 
     def __init__(self, frame: pd.DataFrame, root: Path, *, label_column: str = "audio_label",
                  samples: int = 64_600, train: bool = False, augment: bool = False,
-                 seed: int = 0, cache: bool = True) -> None:
+                 channel: bool = False, seed: int = 0, cache: bool = True) -> None:
         self.paths = [root / p for p in frame["path"]]
         self.labels = frame[label_column].astype(int).to_numpy()
         self.samples, self.train, self.augment = samples, train, augment
+        self.channel = channel  # codecs, resampling, RawBoost (dfdetect.data.audio_channel)
         self.rng = np.random.default_rng(seed)
         self.cache: dict[int, np.ndarray] | None = {} if cache else None
 
@@ -72,6 +73,10 @@ class AudioClips(Dataset):
         if self.train and wave.size > self.samples:
             offset = int(self.rng.integers(0, wave.size - self.samples + 1))
         clip = fixed_length(wave, self.samples, offset=offset)
+        if self.channel:
+            from dfdetect.data.audio_channel import channel_augment
+
+            clip = channel_augment(clip, self.rng)
         if self.augment:
             clip = augment(clip, self.rng)
         return torch.from_numpy(np.ascontiguousarray(clip)), torch.tensor(float(self.labels[index]))

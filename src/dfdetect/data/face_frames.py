@@ -90,7 +90,21 @@ def cut_face_part(image: torch.Tensor, landmarks: list, rng: np.random.Generator
     return out
 
 
-def transforms(image_size: int, train: bool, augment: bool = True):
+def face_transforms(config, train: bool = False, augment: bool = True):
+    """:func:`transforms` with the input rule a face model was trained with: ``config`` is its
+    training config (dataclass or the dict a bundle stores) with ``image_size``, ``mean`` and
+    ``std``, so that no two consumers can prepare faces differently.
+
+    Example:
+        >>> face_transforms({"image_size": 32})(torch.zeros(3, 40, 40, dtype=torch.uint8)).shape
+        torch.Size([3, 32, 32])
+    """
+    get = config.get if isinstance(config, dict) else lambda k, d=None: getattr(config, k, d)
+    return transforms(get("image_size"), train, augment, mean=tuple(get("mean", MEAN)),
+                      std=tuple(get("std", STD)))
+
+
+def transforms(image_size: int, train: bool, augment: bool = True, *, mean=MEAN, std=STD):
     """torchvision v2 pipeline: uint8 CHW tensor → normalised float; augmentations for training
     (flip, colour, blur, JPEG re-compression, noise, random erasing), none at evaluation.
     Cut-out of face parts happens before, in :class:`FaceVideos`, where the landmarks are.
@@ -119,7 +133,7 @@ def transforms(image_size: int, train: bool, augment: bool = True):
     if train and augment:
         steps += [v2.RandomApply([v2.GaussianNoise(sigma=0.02)], p=0.2),
                   v2.RandomErasing(p=0.15, scale=(0.02, 0.1))]
-    steps.append(v2.Normalize(MEAN, STD))
+    steps.append(v2.Normalize(list(mean), list(std)))
     return v2.Compose(steps)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from dfdetect.data.face_frames import MEAN, STD, load_crop, transforms
+from dfdetect.data.face_frames import MEAN, STD, face_transforms, load_crop
 from dfdetect.explain.figures import save_figure
 
 
@@ -83,7 +83,7 @@ def _grid(items: list[tuple[np.ndarray, str]], out: str | os.PathLike, title: st
     return save_figure(fig, out, tight=False)
 
 
-def heatmap_pictures(model, frame_scores: pd.DataFrame, workdir: Path, image_size: int,
+def heatmap_pictures(model, frame_scores: pd.DataFrame, workdir: Path, config,
                      plots: Path, per_class: int = 6) -> list[Path]:
     """Write ``annotated_heatmaps.png`` and ``true_positives.png`` from scored frames.
 
@@ -96,7 +96,7 @@ def heatmap_pictures(model, frame_scores: pd.DataFrame, workdir: Path, image_siz
     """
     from dfdetect.preprocess import sample_key
 
-    prepare = transforms(image_size, train=False)
+    prepare = face_transforms(config)
     one_per_video = frame_scores.groupby("sample_id", sort=False).head(1)
     picks = pd.concat([one_per_video[one_per_video.label == 0].head(per_class),
                        one_per_video[one_per_video.label == 1]

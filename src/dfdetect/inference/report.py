@@ -79,14 +79,14 @@ def suspicious_frames_png(result, detector, count: int = 3) -> bytes | None:
     """
     import torch
 
-    from dfdetect.data.face_frames import transforms
+    from dfdetect.data.face_frames import face_transforms
     from dfdetect.explain.gradcam import gradcam_maps, overlay
 
     ranked = sorted((i for i, f in enumerate(result.frames) if f["score"] is not None),
                     key=lambda i: -result.frames[i]["score"])[:count]
     if not ranked or not result.crops:
         return None
-    prepare = transforms(detector.configs["spatial"]["image_size"], train=False)
+    prepare = face_transforms(detector.configs["spatial"])
     crops = [result.crops[i] for i in ranked]
     batch = torch.stack([prepare(torch.from_numpy(np.ascontiguousarray(c)).permute(2, 0, 1))
                          for c in crops])

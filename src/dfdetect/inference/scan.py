@@ -65,7 +65,7 @@ def _verdict(score: float, threshold: float) -> str:
 @torch.no_grad()
 def _face_evidence(detector, path: Path, timings: dict):
     """Per-frame scores and embeddings of the main face: ``(frames, features, mask, crops)``."""
-    from dfdetect.data.face_frames import transforms
+    from dfdetect.data.face_frames import face_transforms
     from dfdetect.preprocess import PreprocessOptions, face_track
 
     options = PreprocessOptions(**{k: tuple(v) if isinstance(v, list) else v
@@ -73,7 +73,7 @@ def _face_evidence(detector, path: Path, timings: dict):
     frames, _, faces, crops = face_track(path, options, timings)
     start = time.perf_counter()
     spatial = detector.runner("spatial")
-    prepare = transforms(detector.configs["spatial"]["image_size"], train=False)
+    prepare = face_transforms(detector.configs["spatial"])
     present = [i for i, crop in enumerate(crops) if crop is not None]
     features = np.zeros((len(frames), spatial.embedding_dim), np.float32)
     scores = np.full(len(frames), np.nan)

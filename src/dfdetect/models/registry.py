@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 _BUILDERS: dict[str, Callable] = {}
 # modules that register models when imported; imported lazily so nothing runs at import time
-_MODULES = ("dfdetect.models.audio", "dfdetect.models.spatial", "dfdetect.models.temporal",
-            "dfdetect.models.fusion")
+_MODULES = ("dfdetect.models.audio", "dfdetect.models.spatial", "dfdetect.models.backbones",
+            "dfdetect.models.temporal", "dfdetect.models.fusion")
 
 
 def register_model(name: str) -> Callable[[Callable], Callable]:

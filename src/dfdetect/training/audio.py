@@ -50,6 +50,7 @@ class AudioTrainConfig:
     lr: float = 1e-3
     weight_decay: float = 1e-4
     augment: bool = True
+    channel: bool = False  # codecs, resampling, RawBoost: for real-world audio
     class_weighting: bool = True
     patience: int = 6
     seed: int = 0
@@ -156,7 +157,8 @@ def train_audio(manifest_path: str | os.PathLike, out: str | os.PathLike,
     n_fake = int(train_rows[column].sum())
     pos_weight = (len(train_rows) - n_fake) / n_fake if config.class_weighting else 1.0
     train = AudioClips(train_rows, base, label_column=column, samples=config.samples,
-                       train=True, augment=config.augment, seed=config.seed)
+                       train=True, augment=config.augment, channel=config.channel,
+                       seed=config.seed)
     val = AudioClips(val_rows, base, label_column=column, samples=config.samples)
     loaders = [DataLoader(train, batch_size=config.batch_size, shuffle=True,
                           num_workers=config.num_workers, drop_last=len(train) > config.batch_size),

@@ -35,6 +35,10 @@ class SpatialTrainConfig:
     model: str = "efficientnet_b2"  # or spatial_debug
     pretrained: str = "auto"  # auto | none | PATH
     image_size: int = 260
+    # the input rule of the backbone's weights record (dfdetect.models.backbones), kept in the
+    # checkpoint and the bundle so that every consumer normalises the way training did
+    mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
+    std: tuple[float, float, float] = (0.229, 0.224, 0.225)
     sampler: str = "class"  # class | identity | manipulation | uniform
     samples_per_epoch: int = 0  # 0: as many draws as training videos
     batch_size: int = 16
@@ -127,16 +131,16 @@ def train_spatial(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
     import lightning as L
     from torch.utils.data import DataLoader
 
-    from dfdetect.data.face_frames import FaceFrames, FaceVideos, seed_worker, transforms
+    from dfdetect.data.face_frames import FaceFrames, FaceVideos, face_transforms, seed_worker
     from dfdetect.data.sampling import make_sampler
 
     config = config or SpatialTrainConfig()
     manifest = read_manifest(manifest_path)
     workdir, out = Path(workdir), Path(out)
     train = FaceVideos(face_rows(manifest, "train"), workdir,
-                       transforms(config.image_size, True, config.augment), config.seed,
+                       face_transforms(config, True, config.augment), config.seed,
                        part_cutout=config.part_cutout if config.augment else 0.0)
-    val = FaceFrames(face_rows(manifest, "val"), workdir, transforms(config.image_size, False))
+    val = FaceFrames(face_rows(manifest, "val"), workdir, face_transforms(config))
     for name, data, labels in (("train", train, train.labels),
                                ("val", val, [item[1] for item in val.items])):
         if len(set(labels)) < 2:
@@ -186,7 +190,7 @@ def build_network(config: SpatialTrainConfig):
 
 
 @torch.no_grad()
-def score_frames(model, frame: pd.DataFrame, workdir: Path, image_size: int,
+def score_frames(model, frame: pd.DataFrame, workdir: Path, config,
                  batch_size: int = 32) -> pd.DataFrame:
     """Fake probability of every stored face of ``frame``'s videos (one row per face).
 
@@ -196,9 +200,9 @@ def score_frames(model, frame: pd.DataFrame, workdir: Path, image_size: int,
     """
     from torch.utils.data import DataLoader
 
-    from dfdetect.data.face_frames import FaceFrames, transforms
+    from dfdetect.data.face_frames import FaceFrames, face_transforms
 
-    data = FaceFrames(frame, workdir, transforms(image_size, False))
+    data = FaceFrames(frame, workdir, face_transforms(config))
     scores, videos = [], []
     for images, _, video in DataLoader(data, batch_size=batch_size):
         scores.append(torch.sigmoid(model(images)).numpy())
@@ -237,9 +241,9 @@ def evaluate_spatial(checkpoint: str | os.PathLike, manifest_path: str | os.Path
     val_manifest = read_manifest(threshold_manifest) if threshold_manifest else manifest
     val_workdir = Path(threshold_workdir) if threshold_workdir else workdir
     val_videos = video_scores(score_frames(model, face_rows(val_manifest, "val"), val_workdir,
-                                           config.image_size))
+                                           config))
     threshold = detection_metrics(val_videos.label, val_videos.score)["threshold"]
-    frames = score_frames(model, face_rows(manifest, split), workdir, config.image_size)
+    frames = score_frames(model, face_rows(manifest, split), workdir, config)
     videos = video_scores(frames)
     result = {"split": split, "threshold_from": "validation", "threshold": threshold,
               "frame": detection_metrics(frames.label, frames.score, threshold,

