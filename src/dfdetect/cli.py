@@ -118,9 +118,19 @@ app.add_typer(compare_app, name="compare")
 
 @app.command()
 def evaluate(
-    checkpoint: Annotated[Path, typer.Option(help="a trained checkpoint (best.ckpt)")],
-    manifest: Annotated[Path, typer.Option(help="manifest CSV to evaluate on")],
     out: Annotated[Path, typer.Option(help="folder for scores and metrics")],
+    checkpoint: Annotated[Path | None, typer.Option(
+        help="a trained checkpoint (best.ckpt)")] = None,
+    manifest: Annotated[Path | None, typer.Option(help="manifest CSV to evaluate on")] = None,
+    labels: Annotated[Path | None, typer.Option(
+        help="instead: scan a labels CSV (path,label,...) with a bundle and tabulate per "
+             "modality, family, generator and source")] = None,
+    model: Annotated[Path | None, typer.Option(
+        help="with --labels: the bundle (default: the shipped model)")] = None,
+    root: Annotated[Path | None, typer.Option(
+        help="with --labels: folder the paths are relative to (default: the CSV's)")] = None,
+    role: Annotated[str, typer.Option(
+        help="with --labels: only rows of this role ('' for every row)")] = "holdout",
     work: Annotated[Path | None, typer.Option(help="preprocess work dir (face models)")] = None,
     split: Annotated[str, typer.Option(help="split to score")] = "test",
     threshold_manifest: Annotated[Path | None, typer.Option(
@@ -137,6 +147,17 @@ def evaluate(
     from dfdetect.errors import DfdetectError
     from dfdetect.training.common import checkpoint_config
 
+    if labels is not None:
+        from dfdetect.inference.collection import evaluate_collection
+
+        tables = evaluate_collection(model, labels, out, root=root, role=role or None)
+        for row in tables["pooled"].itertuples():
+            typer.echo(f"{row.modality:6s} AUC {row.auc:.3f} {row.ci95}  n {row.n_real} real / "
+                       f"{row.n_fake} fake; reals called fake {row.reals_called_fake}")
+        typer.echo(f"wrote {out / 'tables.md'} and {out / 'scans.csv'}")
+        return
+    if checkpoint is None or manifest is None:
+        raise DfdetectError("evaluate needs --checkpoint and --manifest (or --labels)")
     if checkpoint_config(checkpoint)[0]["model"] == "crnn":
         from dfdetect.training.audio import evaluate_audio
 

@@ -12,7 +12,8 @@ from dfdetect.errors import DfdetectError
 
 def scan(
     files: Annotated[list[Path], typer.Argument(help="videos, images or audio files")],
-    model: Annotated[Path, typer.Option(help="detector bundle folder")],
+    model: Annotated[Path | None, typer.Option(
+        help="detector bundle folder (default: the shipped model, see MODEL_CARD.md)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
     report: Annotated[Path | None, typer.Option(help="also write an HTML report here")] = None,
     backend: Annotated[str, typer.Option(
@@ -25,10 +26,10 @@ def scan(
     exit code is 1 when any failed."""
     import json
 
-    from dfdetect.inference.bundle import Detector
+    from dfdetect.inference.bundle import Detector, default_bundle
     from dfdetect.inference.scan import scan as scan_file
 
-    detector = Detector.load(model, backend=backend)
+    detector = Detector.load(model or default_bundle(), backend=backend)
     results, failed = [], 0
     for path in files:
         try:
@@ -71,14 +72,17 @@ def export(model: Annotated[Path, typer.Option(help="detector bundle folder")]) 
 
 
 def serve(
-    model: Annotated[Path, typer.Option(help="detector bundle folder")],
+    model: Annotated[Path | None, typer.Option(
+        help="detector bundle folder (default: the shipped model)")] = None,
     host: Annotated[str, typer.Option(help="address to bind (loopback by default)")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     max_upload_mb: Annotated[float, typer.Option(help="largest accepted upload")] = 200,
 ) -> None:
     """Serve the web page (drop a file, see the verdict and the evidence) and the JSON API
     (POST /api/scan, GET /api/health, docs at /docs)."""
+    from dfdetect.inference.bundle import default_bundle
     from dfdetect.serve.app import serve as serve_app
 
+    model = model or default_bundle()
     typer.echo(f"dfdetect on http://{host}:{port}/  (API docs at /docs)")
     serve_app(model, host=host, port=port, max_upload_mb=max_upload_mb)

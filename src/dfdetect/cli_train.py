@@ -150,3 +150,23 @@ def compare_temporal_command(
                    f"EER {metrics['eer']:.4f}  params {metrics['params']:,}  "
                    f"latency {metrics['latency_ms']:.2f} ms")
     typer.echo(f"wrote {out / 'temporal_comparison.csv'} and {out / 'temporal_comparison.png'}")
+
+
+@train_app.command("default")
+def train_default_command(
+    out: Annotated[Path, typer.Option(help="build folder (stages resume)")] = Path(
+        "runs/default"),
+    realdata: Annotated[Path, typer.Option(help="the labelled real-media collection")] = Path(
+        "../shared/realdata"),
+    config: ConfigOption = None,
+    overrides: SetOption = None,
+) -> None:
+    """Build the shipped detector from a labelled real-media collection (train rows only):
+    face model on real faces vs their blends, voice model on real vs TTS speech, thresholds
+    from validation; then `make model` copies OUT/bundle into the package."""
+    from dfdetect.config import resolve_config
+    from dfdetect.default_model.build import DefaultModelConfig, build_default_model
+
+    settings = resolve_config(DefaultModelConfig, config, overrides)
+    bundle = build_default_model(realdata, out, settings)
+    typer.echo(f"bundle: {bundle}")

@@ -49,7 +49,11 @@ def resolve_config(cls: type[T], path: str | os.PathLike | None = None,
         key, sep, raw = item.partition("=")
         if not sep:
             raise DfdetectError(f"override {item!r} is not key=value")
-        values[key.strip()] = yaml.safe_load(raw)
+        outer, dot, inner = key.strip().partition(".")  # faces.epochs=3: a nested config
+        if dot:
+            values.setdefault(outer, {})[inner] = yaml.safe_load(raw)
+        else:
+            values[outer] = yaml.safe_load(raw)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - set(fields))
     if unknown:
@@ -57,7 +61,12 @@ def resolve_config(cls: type[T], path: str | os.PathLike | None = None,
                             f"known: {', '.join(fields)}")
     hints = typing.get_type_hints(cls)
     for key, value in values.items():
-        values[key] = _coerce(key, value, hints[key])
+        if dataclasses.is_dataclass(hints[key]) and isinstance(value, dict):
+            nested = getattr(base, key) if base is not None else None
+            values[key] = resolve_config(hints[key], overrides=[f"{k}={v}" for k, v in
+                                                                value.items()], base=nested)
+        else:
+            values[key] = _coerce(key, value, hints[key])
     return dataclasses.replace(base, **values) if base is not None else cls(**values)
 
 

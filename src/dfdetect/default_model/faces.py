@@ -33,6 +33,9 @@ class BlendTrainConfig:
     """How the face model learns from real faces (``dfdetect train default`` options)."""
 
     backbone: str = "mobilenet_v2"
+    # below the backbone's native 224 px: 4.7× cheaper per training step on 2 CPU cores
+    # (measured 1.8 s against 8.4 s for a batch of 32), the crops are 224 px and resized
+    image_size: int = 160
     epochs: int = 12
     batch_size: int = 32
     lr: float = 3e-4
@@ -204,8 +207,9 @@ def train_faces(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
     workdir, out = Path(workdir), Path(out)
     if blend.backbone not in WEIGHTS:
         raise DfdetectError(f"unknown backbone {blend.backbone!r}: {', '.join(WEIGHTS)}")
-    spatial = SpatialTrainConfig(model=blend.backbone, pretrained="auto",
-                                 **WEIGHTS[blend.backbone].input_rule(), seed=blend.seed)
+    rule = {**WEIGHTS[blend.backbone].input_rule(), "image_size": blend.image_size}
+    spatial = SpatialTrainConfig(model=blend.backbone, pretrained="auto", **rule,
+                                 seed=blend.seed)
     train_items, val_items = (face_items(manifest, workdir, s) for s in ("train", "val"))
     if len(train_items) < 2 or not val_items:
         raise DfdetectError(f"{manifest_path}: needs stored real faces in train and val "

@@ -42,6 +42,22 @@ def _config_class_and_builder(component: str):
     return FusionTrainConfig, build_network
 
 
+def default_bundle() -> Path:
+    """The shipped detector's folder (package data), used when no ``--model`` is given.
+
+    Example:
+        >>> default_bundle().name
+        'default_model'
+    """
+    from importlib.resources import files
+
+    path = Path(str(files("dfdetect.resources").joinpath("default_model")))
+    if not (path / "metadata.json").is_file():
+        raise DfdetectError(f"the default model is not installed at {path}: build it with "
+                            "`make model` or pass --model BUNDLE")
+    return path
+
+
 @dataclass
 class Detector:
     """A loaded detector: networks (eval mode) with their configs, preprocessing settings,

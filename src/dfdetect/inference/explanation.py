@@ -22,9 +22,14 @@ def explain(result) -> list[str]:
         >>> explain(r)[0]
         'Verdict: FAKE (clearly) — fake probability 0.90 against a threshold of 0.50.'
     """
-    lines = [f"Verdict: {result.verdict.upper()} ({_strength(result.score, result.threshold)})"
-             f" — fake probability {result.score:.2f} against a threshold of "
-             f"{result.threshold:.2f}."]
+    if result.verdict == "inconclusive":
+        lines = [f"Verdict: INCONCLUSIVE — the evidence is too weak to judge (fake probability "
+                 f"{result.score:.2f}, threshold {result.threshold:.2f}, not to be trusted)."]
+    else:
+        lines = [f"Verdict: {result.verdict.upper()} "
+                 f"({_strength(result.score, result.threshold)}) — fake probability "
+                 f"{result.score:.2f} against a threshold of {result.threshold:.2f}."]
+    lines += [f"Not judged: {reason}." for reason in getattr(result, "warnings", [])]
     faces = [f for f in result.frames if f["score"] is not None]
     for name, info in result.modalities.items():
         word = {"video": "Face track", "audio": "Voice", "image": "Face"}[name]

@@ -22,7 +22,7 @@ body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#2
 h1{font-size:1.6rem} h2{font-size:1.2rem;margin-top:2.5rem;word-break:break-all}
 .card{border:1px solid #ddd;border-radius:10px;padding:1rem 1.4rem;margin:1rem 0}
 .badge{display:inline-block;padding:.25rem .8rem;border-radius:999px;color:#fff;font-weight:700}
-.fake{background:#c62828}.real{background:#2e7d32}.error{background:#757575}
+.fake{background:#c62828}.real{background:#2e7d32}.error{background:#757575}.inconclusive{background:#5f6368}
 img{max-width:100%;border-radius:6px} table{border-collapse:collapse}
 td,th{padding:.3rem .8rem;border-bottom:1px solid #eee;text-align:left}
 .muted{color:#666;font-size:.9rem}

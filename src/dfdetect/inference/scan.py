@@ -25,7 +25,8 @@ class ScanError(DfdetectError):
 
 @dataclass
 class ScanResult:
-    """What a scan found. ``score`` is the fake probability (0–1); ``modalities`` maps
+    """What a scan found. ``score`` is the fake probability (0–1); ``verdict`` is ``fake``,
+    ``real`` or ``inconclusive`` (evidence too weak, see ``warnings``); ``modalities`` maps
     ``video``/``audio``/``image`` to ``{"score", "threshold", "verdict"}`` for those present."""
 
     path: str
@@ -38,6 +39,7 @@ class ScanResult:
     audio_segments: list[dict] = field(default_factory=list)  # start, end, score (seconds)
     categories: dict | None = None
     explanation: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # why a modality could not be judged
     seconds: float = 0.0
     timings: dict = field(default_factory=dict)  # seconds per stage: decode, detect, embed, …
     backend: str = "torch"
@@ -175,6 +177,7 @@ def _judge(detector, path: Path, kind: str, frames, features, mask, wave,
                                 "verdict": _verdict(score, thresholds["image"])}}
         result = ScanResult(str(path), kind, score, _verdict(score, thresholds["image"]),
                             thresholds["image"], modalities, frames)
+        _mark_weak(result, None)
         result.explanation = explain(result)
         return result
     start = time.perf_counter()
@@ -201,8 +204,39 @@ def _judge(detector, path: Path, kind: str, frames, features, mask, wave,
     score, threshold = fused["overall"], thresholds[key]
     result = ScanResult(str(path), kind, score, _verdict(score, threshold), threshold,
                         modalities, frames, audio.parts if audio else [], fused.get("categories"))
+    _mark_weak(result, None if wave is None else wave.size / 16_000)
     result.explanation = explain(result)
     return result
+
+
+def _mark_weak(result: ScanResult, audio_seconds: float | None) -> None:
+    """Modalities whose evidence is too weak become ``inconclusive`` (with the reason); the
+    verdict then rests on the others, or is ``inconclusive`` when none is left."""
+    from dfdetect.inference.evidence import weak_evidence
+
+    weak = {name: reason for name, reason in
+            weak_evidence(result.kind, result.frames, audio_seconds).items()
+            if name in result.modalities}
+    for name, reason in weak.items():
+        result.modalities[name]["verdict"] = "inconclusive"
+        result.warnings.append(reason)
+    strong = [name for name in result.modalities if name not in weak]
+    if not strong:
+        result.verdict = "inconclusive"
+    elif weak:  # judge on what is left: its own score against its own threshold
+        name = strong[0]
+        result.score = result.modalities[name]["score"]
+        result.threshold = result.modalities[name]["threshold"]
+        result.verdict = result.modalities[name]["verdict"]
+
+
+def _shift(score: float, threshold: float) -> float:
+    """``score`` on the logit scale moved by its threshold's logit: ``threshold`` → 0.5."""
+    def logit(p: float) -> float:
+        p = min(max(p, 1e-7), 1 - 1e-7)
+        return float(np.log(p / (1 - p)))
+
+    return float(1 / (1 + np.exp(-(logit(score) - logit(threshold)))))
 
 
 def _fuse(detector, video, audio) -> dict:
@@ -211,8 +245,13 @@ def _fuse(detector, video, audio) -> dict:
     fusion = detector.fast.get("fusion", detector.networks.get("fusion"))
     if fusion is None:
         scores = {"video": video.score if video else None, "audio": audio.score if audio else None}
-        present = [s for s in scores.values() if s is not None]
-        return {**scores, "overall": float(1 - np.prod([1 - s for s in present]))}
+        present = {k: s for k, s in scores.items() if s is not None}
+        if detector.metadata.get("late_fusion") == "max_calibrated":
+            # each branch's score moved so that its own threshold sits at 0.5, then the most
+            # suspicious branch decides: fake when any branch is past its threshold
+            shifted = [_shift(s, detector.thresholds[k]) for k, s in present.items()]
+            return {**scores, "overall": float(max(shifted))}
+        return {**scores, "overall": float(1 - np.prod([1 - s for s in present.values()]))}
     v, a = torch.zeros(1, fusion.video_dim), torch.zeros(1, fusion.audio_dim)
     if video is not None:
         v = torch.from_numpy(video.embedding)[None]

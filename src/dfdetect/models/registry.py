@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 _BUILDERS: dict[str, Callable] = {}
 # modules that register models when imported; imported lazily so nothing runs at import time
-_MODULES = ("dfdetect.models.audio", "dfdetect.models.spatial", "dfdetect.models.backbones",
+_MODULES = ("dfdetect.models.audio", "dfdetect.models.spectral", "dfdetect.models.spatial",
+            "dfdetect.models.backbones",
             "dfdetect.models.temporal", "dfdetect.models.fusion")
 
 

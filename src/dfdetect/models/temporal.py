@@ -201,3 +201,37 @@ def transformer(**options) -> TemporalTransformer:
         torch.Size([1])
     """
     return TemporalTransformer(**options)
+
+
+class MeanPool(nn.Module):
+    """The masked mean of the frame embeddings and a linear head: with the face model's own
+    head copied in, its logit is the mean of the per-frame logits (linear head), the baseline
+    every temporal model must beat on validation to be shipped.
+
+    Example:
+        >>> m = MeanPool(in_dim=4)
+        >>> x = torch.tensor([[[1., 0, 0, 0], [3., 0, 0, 0], [9., 9, 9, 9]]])
+        >>> m.forward_features(x, torch.tensor([[True, True, False]])).tolist()
+        [[2.0, 0.0, 0.0, 0.0]]
+    """
+
+    def __init__(self, in_dim: int = 1280, **_) -> None:
+        super().__init__()
+        self.embedding_dim = in_dim
+        self.head = nn.Linear(in_dim, 1)
+
+    def forward_features(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        keep = mask.unsqueeze(-1).to(x.dtype)
+        return (x * keep).sum(1) / keep.sum(1).clamp(min=1)
+
+    def forward_head(self, embedding: torch.Tensor) -> torch.Tensor:
+        return self.head(embedding).squeeze(-1)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.forward_head(self.forward_features(x, mask))
+
+
+@register_model("mean_pool")
+def mean_pool(**options) -> MeanPool:
+    """Masked mean over frames + linear head (no parameters of its own beyond the head)."""
+    return MeanPool(**options)

@@ -1,0 +1,212 @@
+"""``dfdetect train default``: the shipped detector, rebuilt from ``../shared/realdata`` on 2 CPU
+cores by one command (each stage resumes; a killed build loses only the stage it was in).
+
+Stages: index the labels CSV → preprocess the train/val faces → fine-tune the face model on
+real faces vs their blends → fit the voice model on real vs TTS/vocoder (+ Piper) speech →
+thresholds from the validation split → the bundle. Holdout rows are never read here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from dfdetect.default_model.faces import BlendTrainConfig
+from dfdetect.default_model.voice import VoiceTrainConfig
+from dfdetect.pipeline import run_stage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DefaultModelConfig:
+    """Everything the default model's build depends on (a change reruns the stages it feeds)."""
+
+    frames: int = 8  # faces stored per training video (one drawn per epoch)
+    scan_frames: int = 16  # faces a scan samples
+    crop: int = 224
+    margin: float = 1.3
+    val_fpr: float = 0.05  # thresholds: at most this share of validation reals called fake
+    faces: BlendTrainConfig = field(default_factory=BlendTrainConfig)
+    voice: VoiceTrainConfig = field(default_factory=VoiceTrainConfig)
+
+
+def _index(realdata: Path, out: Path) -> dict:
+    from dfdetect.data.indexers import index_dataset
+    from dfdetect.data.manifest import write_manifest, write_manifest_root
+
+    frame = index_dataset("labels", realdata, out / "realdata.csv",
+                          csv=realdata / "labels.csv")
+    faces = frame[(frame.modality != "audio") & frame.split.isin(["train", "val"])]
+    write_manifest(faces, out / "faces.csv")
+    write_manifest_root(out / "faces.csv", realdata)
+    return {"rows": len(frame), "face_rows": len(faces)}
+
+
+def _preprocess(out: Path, config: DefaultModelConfig) -> dict:
+    from dfdetect.preprocess import PreprocessOptions, preprocess
+
+    options = PreprocessOptions(frames=config.frames, size=config.crop, margin=config.margin,
+                                audio=False)
+    report = preprocess(out / "faces.csv", out / "work", options, workers=2)
+    return {"rows": len(report), "faces": int(report.faces_found.sum())}
+
+
+def _faces(out: Path, config: DefaultModelConfig) -> dict:
+    from dfdetect.default_model.faces import train_faces
+
+    best = train_faces(out / "faces.csv", out / "work", out / "faces", config.faces)
+    return {"checkpoint": str(best)}
+
+
+def _voice(realdata: Path, out: Path, config: DefaultModelConfig) -> dict:
+    from dfdetect.data.indexers import index_dataset
+    from dfdetect.default_model.voice import train_voice, voice_labels
+
+    labels = voice_labels(realdata, out / "voices", piper=config.voice.piper,
+                          seed=config.voice.seed)
+    index_dataset("labels", out / "voices", out / "voices.csv", csv=labels)
+    checkpoint, record = train_voice(out / "voices.csv", out / "voice", config.voice)
+    return {"checkpoint": str(checkpoint), **record}
+
+
+@torch.no_grad()
+def _face_scores(model, config, items: list[dict], fakes: bool) -> np.ndarray:
+    """Scan-procedure scores of validation faces: per item, sigmoid of the mean logit over its
+    stored frames (what the mean-pool video branch computes), or of one blend per item."""
+    from dfdetect.data.face_frames import face_transforms
+    from dfdetect.default_model.faces import BlendedFaces
+
+    prepare = face_transforms(config)
+    if fakes:
+        data = BlendedFaces(items, prepare)
+        batch = torch.stack([data[2 * i + 1][0] for i in range(len(items))])
+        return torch.sigmoid(model(batch)).numpy()
+    from dfdetect.data.face_frames import load_crop
+
+    scores = []
+    for item in items:
+        batch = torch.stack([prepare(load_crop(path)) for path, _ in item["frames"]])
+        scores.append(float(torch.sigmoid(model(batch).mean())))
+    return np.asarray(scores)
+
+
+def _thresholds(out: Path, config: DefaultModelConfig, stages: dict) -> dict:
+    """Neyman-Pearson thresholds on validation: the ``1 - val_fpr`` quantile of validation
+    real scores, per branch, scored the way a scan scores (faces: mean logit over the stored
+    frames; voices: every 4 s window of the whole clip)."""
+    from dfdetect.data.manifest import manifest_root, read_manifest, usable
+    from dfdetect.default_model.faces import face_items
+    from dfdetect.evaluation.detection import detection_metrics
+    from dfdetect.evaluation.intervals import auc_ci
+    from dfdetect.inference.branches import audio_branch
+    from dfdetect.media.audio import load_audio
+    from dfdetect.training.audio import load_audio_model
+    from dfdetect.training.spatial import load_spatial_model
+
+    face_model, face_config = load_spatial_model(stages["faces"]["checkpoint"])
+    items = face_items(read_manifest(out / "faces.csv"), out / "work", "val")
+    real_faces = _face_scores(face_model, face_config, items, fakes=False)
+    blended = _face_scores(face_model, face_config, items, fakes=True)
+    voice_model, voice_config = load_audio_model(stages["voice"]["checkpoint"])
+    voices = usable(read_manifest(out / "voices.csv"))
+    voices = voices[voices.split == "val"]
+    root = manifest_root(out / "voices.csv")
+    voice_scores = np.array([audio_branch(voice_model, load_audio(root / p),
+                                          voice_config.samples).score for p in voices.path])
+    voice_labels = voices.label.to_numpy(int)
+    quantile = 1 - config.val_fpr
+    face_threshold = float(np.quantile(real_faces, quantile))
+    voice_threshold = float(np.quantile(voice_scores[voice_labels == 0], quantile))
+    face_labels = np.r_[np.zeros(len(real_faces)), np.ones(len(blended))]
+    face_metrics = detection_metrics(face_labels, np.r_[real_faces, blended], face_threshold,
+                                     intervals=True)
+    voice_metrics = detection_metrics(voice_labels, voice_scores, voice_threshold,
+                                      intervals=True)
+    return {"thresholds": {"image": face_threshold, "video": face_threshold,
+                           "audio": voice_threshold, "overall": 0.5},
+            "validation": {
+                "faces": {**face_metrics, "what": "validation real faces vs one self-blend "
+                                                  "or swap of each (no real fakes here)"},
+                "voice": {**voice_metrics, "what": "validation real vs TTS/vocoder clips"},
+                "face_auc_ci95_check": auc_ci(face_labels, np.r_[real_faces, blended])}}
+
+
+def _bundle(out: Path, realdata: Path, config: DefaultModelConfig, stages: dict) -> dict:
+    from dfdetect.inference.bundle import Detector
+    from dfdetect.models.registry import create_model
+    from dfdetect.preprocess import PreprocessOptions
+    from dfdetect.training.audio import load_audio_model
+    from dfdetect.training.spatial import load_spatial_model
+    from dfdetect.training.temporal import TemporalTrainConfig
+
+    face_model, face_config = load_spatial_model(stages["faces"]["checkpoint"])
+    voice_model, voice_config = load_audio_model(stages["voice"]["checkpoint"])
+    temporal_config = TemporalTrainConfig(model="mean_pool", in_dim=face_model.embedding_dim)
+    temporal = create_model("mean_pool", in_dim=face_model.embedding_dim)
+    temporal.head.load_state_dict(face_model.head.state_dict())  # mean of frame logits
+    labels = pd.read_csv(realdata / "labels.csv")
+    trained = labels[labels.role == "train"]
+    sources = trained.groupby("source").size().to_dict()
+    detector = Detector(
+        {"spatial": face_model, "temporal": temporal.eval(), "audio": voice_model},
+        {"spatial": dataclasses.asdict(face_config),
+         "temporal": dataclasses.asdict(temporal_config),
+         "audio": dataclasses.asdict(voice_config)},
+        PreprocessOptions(frames=config.scan_frames, size=config.crop,
+                          margin=config.margin).to_json(),
+        stages["thresholds"]["thresholds"],
+        {"name": "dfdetect default model", "late_fusion": "max_calibrated",
+         "trained_on": {"collection": "shared/realdata role=train rows (holdout never read)",
+                        "files_by_source": sources,
+                        "piper_fakes": config.voice.piper},
+         "recipe": dataclasses.asdict(config),
+         "thresholds_from": f"validation split: at most {config.val_fpr:.0%} of validation "
+                            "reals called fake, per branch",
+         "validation_metrics": stages["thresholds"]["validation"],
+         "voice_fit": {k: v for k, v in stages["voice"].items() if k != "checkpoint"}})
+    detector.save(out / "bundle")
+    return {"path": str(out / "bundle")}
+
+
+def build_default_model(realdata: str | os.PathLike, out: str | os.PathLike,
+                        config: DefaultModelConfig | None = None) -> Path:
+    """Build the default detector bundle under ``out/bundle`` from a realdata collection.
+
+    Example:
+        >>> build_default_model("/nonexistent", "/tmp/dm")
+        Traceback (most recent call last):
+        ...
+        dfdetect.errors.DatasetLayoutError: dataset root not found or not a folder: /nonexistent
+    """
+    from dfdetect.errors import DatasetLayoutError
+    from dfdetect.fsutil import clear_stale_temps
+
+    realdata, out = Path(realdata), Path(out)
+    config = config or DefaultModelConfig()
+    if not realdata.is_dir():
+        raise DatasetLayoutError(f"dataset root not found or not a folder: {realdata}")
+    clear_stale_temps(out)  # a killed earlier build's half-written files
+    options = json.loads(json.dumps(dataclasses.asdict(config)))
+    stages = {"index": run_stage("index", out, {"realdata": str(realdata)},
+                                 lambda: _index(realdata, out))}
+    face_options = {k: options[k] for k in ("frames", "crop", "margin")}
+    run_stage("preprocess", out, face_options, lambda: _preprocess(out, config), after=("index",))
+    stages["faces"] = run_stage("faces", out, options["faces"], lambda: _faces(out, config),
+                                after=("preprocess",))
+    stages["voice"] = run_stage("voice", out, options["voice"],
+                                lambda: _voice(realdata, out, config), after=("index",))
+    stages["thresholds"] = run_stage("thresholds", out, {"val_fpr": config.val_fpr},
+                                     lambda: _thresholds(out, config, stages),
+                                     after=("faces", "voice"))
+    run_stage("bundle", out, {"scan_frames": config.scan_frames},
+              lambda: _bundle(out, realdata, config, stages), after=("thresholds",))
+    return out / "bundle"

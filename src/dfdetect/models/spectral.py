@@ -1,0 +1,63 @@
+"""A voice detector on the long-term spectrum: per-frequency statistics of the log-power
+spectrogram (mean and standard deviation over time of each of 257 linear bins, and of their
+frame-to-frame change), standardised, then a linear fake logit.
+
+Vocoders and neural TTS leave stationary traces in the spectrum (upsampling peaks, a smoothed
+or noisy top band, a too-regular fine structure) that such statistics keep and that a linear
+model can weigh without overfitting a few hundred clips; it trains in seconds on a CPU. The
+standardisation is part of the network (buffers fitted on the training clips), so a bundle
+scores exactly as training did.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from dfdetect.models.registry import register_model
+
+
+class SpectralStats(nn.Module):
+    """16 kHz waveform batch ``(B, S)`` → fake logit ``(B,)``.
+
+    Example:
+        >>> net = SpectralStats()
+        >>> x = torch.randn(2, 16000)
+        >>> net(x).shape, net.forward_features(x).shape
+        (torch.Size([2]), torch.Size([2, 1028]))
+    """
+
+    def __init__(self, n_fft: int = 512, hop: int = 160) -> None:
+        super().__init__()
+        self.n_fft, self.hop = n_fft, hop
+        bins = n_fft // 2 + 1
+        self.embedding_dim = 4 * bins
+        self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
+        self.register_buffer("centre", torch.zeros(self.embedding_dim))
+        self.register_buffer("scale", torch.ones(self.embedding_dim))
+        self.head = nn.Linear(self.embedding_dim, 1)
+
+    def statistics(self, wave: torch.Tensor) -> torch.Tensor:
+        """Raw (unstandardised) statistics ``(B, 4 × 257)``."""
+        spec = torch.stft(wave, self.n_fft, self.hop, window=self.window, return_complex=True)
+        power = torch.log(spec.real**2 + spec.imag**2 + 1e-8)  # (B, F, T)
+        # loudness does not tell real from fake: remove each frame's mean level
+        power = power - power.mean(1, keepdim=True)
+        change = power[..., 1:] - power[..., :-1]
+        return torch.cat([power.mean(-1), power.std(-1), change.abs().mean(-1),
+                          change.std(-1)], 1)
+
+    def forward_features(self, wave: torch.Tensor) -> torch.Tensor:
+        return (self.statistics(wave) - self.centre) / self.scale
+
+    def forward_head(self, embedding: torch.Tensor) -> torch.Tensor:
+        return self.head(embedding).squeeze(-1)
+
+    def forward(self, wave: torch.Tensor) -> torch.Tensor:
+        return self.forward_head(self.forward_features(wave))
+
+
+@register_model("spectral_stats")
+def build_spectral_stats(**_) -> SpectralStats:
+    """The long-term-spectrum voice detector (options of other audio models are ignored)."""
+    return SpectralStats()
