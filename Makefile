@@ -1,12 +1,15 @@
 # The two commands of the README. Each sets up what it needs on a fresh machine by itself:
-# Debian's Chromium (for the browser tests) and the .venv, rebuilt only when pyproject.toml changes.
+# Debian's Chromium (for the browser tests), espeak-ng (the phonemiser of the Piper voice that
+# makes training fakes) and the .venv, rebuilt only when pyproject.toml changes.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test demo bench lint system-deps
+.PHONY: test demo bench lint system-deps model
+REALDATA ?= ../shared/realdata
+MODEL_DIR := src/dfdetect/resources/default_model
 
 test: system-deps $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -27,12 +30,23 @@ bench: demo
 	$(VENV)/bin/python bench/scan_latency.py --model runs/demo/bundle --backend torch \
 		| tee runs/bench/scan_latency_torch.json
 
+# The shipped detector, rebuilt from $(REALDATA) (train rows only), copied into the package and
+# judged on the holdout rows and the reference media; MODEL_CARD.md is written from the result.
+model: system-deps $(STAMP)
+	$(VENV)/bin/dfdetect train default --out runs/default --realdata $(REALDATA)
+	rm -rf $(MODEL_DIR) && cp -r runs/default/bundle $(MODEL_DIR)
+	$(VENV)/bin/dfdetect evaluate --labels $(REALDATA)/labels.csv --out runs/default/holdout
+	$(VENV)/bin/dfdetect evaluate --labels ../shared/reference/media/labels.csv --role '' \
+		--out runs/default/reference
+	$(VENV)/bin/python -m dfdetect.default_model.card --bundle $(MODEL_DIR) \
+		--holdout runs/default/holdout --reference runs/default/reference --out MODEL_CARD.md
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 system-deps:
-	@if ! command -v chromium >/dev/null; then \
-		$(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver; \
+	@if ! command -v chromium >/dev/null || ! command -v espeak-ng >/dev/null; then \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver espeak-ng; \
 	fi
 
 $(STAMP): pyproject.toml

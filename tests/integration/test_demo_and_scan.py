@@ -67,8 +67,11 @@ def test_scanning_every_reference_media_file_gives_a_valid_result(quick_demo, re
     assert len(files) >= 40
     for path in files:
         result = scan(path, detector)
-        assert 0.0 <= result.score <= 1.0 and result.verdict in ("real", "fake"), path
-        assert result.verdict == ("fake" if result.score >= result.threshold else "real")
+        assert 0.0 <= result.score <= 1.0, path
+        if result.verdict == "inconclusive":  # evidence too weak: it must say why
+            assert result.warnings and any("Not judged" in x for x in result.explanation)
+        else:
+            assert result.verdict == ("fake" if result.score >= result.threshold else "real")
         assert result.modalities and result.explanation[0].startswith("Verdict"), path
         kind = media_kind(path)
         if kind == "video":

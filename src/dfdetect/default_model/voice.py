@@ -15,6 +15,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
+from dfdetect.errors import DfdetectError
 from dfdetect.fsutil import atomic_path
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,10 @@ def train_voice(manifest_path: str | os.PathLike, out: str | os.PathLike,
                                        config.copies, rng)
     x_val, y_val = clip_statistics(net, manifest[manifest.split == "val"], root,
                                    config.copies, rng)
+    for name, labels in (("train", y_train), ("val", y_val)):
+        if len(set(labels)) < 2:
+            raise DfdetectError(f"{manifest_path}: the {name} split needs real and fake "
+                                f"voices (has {len(labels)} windows of one class)")
     centre, scale = x_train.mean(0), x_train.std(0) + 1e-6
     z_train, z_val = (x_train - centre) / scale, (x_val - centre) / scale
     trials = []

@@ -71,7 +71,7 @@ def scan_collection(detector, rows: pd.DataFrame, root: Path, out: Path, *,
     out.mkdir(parents=True, exist_ok=True)
     clear_stale_temps(out)
     target = out / "scans.csv"
-    done = pd.read_csv(target, keep_default_na=False) if target.is_file() else None
+    done = pd.read_csv(target, converters={"path": str}) if target.is_file() else None
     seen = set(done.path) if done is not None else set()
     new_file = done is None
     with open(target, "a", newline="", encoding="utf-8") as handle:
@@ -92,7 +92,8 @@ def scan_collection(detector, rows: pd.DataFrame, root: Path, out: Path, *,
                 line.update(error=str(exc)[:300])
             writer.writerow(line)
             handle.flush()
-    return pd.read_csv(target, keep_default_na=False, na_values=[""])
+    return pd.read_csv(target, converters={"error": str, "path": str, "family": str,
+                                           "generator": str, "source": str})
 
 
 def markdown_table(table: pd.DataFrame) -> str:
@@ -159,7 +160,7 @@ def collection_tables(scans: pd.DataFrame, thresholds: dict) -> dict[str, pd.Dat
         >>> collection_tables(s, {"audio": 0.5})["pooled"].auc.tolist()
         [1.0]
     """
-    scans = scans[scans.error.fillna("") == ""].copy()
+    scans = scans[scans.error == ""].copy()
     scans["branch_score"] = [row.get(row["modality"], np.nan)
                              for row in scans.to_dict("records")]
     scans["threshold_m"] = [thresholds.get(m, 0.5) for m in scans.modality]
@@ -205,7 +206,7 @@ def evaluate_collection(bundle: str | os.PathLike | None, labels_csv: str | os.P
     scans = scan_collection(detector, rows, Path(root) if root else labels_csv.parent, out,
                             progress=progress)
     tables = collection_tables(scans, detector.thresholds)
-    errors = scans[scans.error.fillna("") != ""]
+    errors = scans[scans.error != ""]
     lines = [f"# {labels_csv}: {len(scans)} files scanned, {len(errors)} could not be judged",
              ""]
     for name, table in tables.items():

@@ -1,0 +1,139 @@
+"""The default model's recipe end to end on a tiny subset of ../shared/realdata: index the
+labels, build the bundle (faces, voice, thresholds), scan with it, tabulate a collection."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dfdetect.cli import main
+from dfdetect.data.indexers import build_manifest
+from dfdetect.inference.bundle import Detector
+from dfdetect.inference.scan import scan
+from tests.realdata_subset import make_subset
+
+QUICK = ["--set", "faces.epochs=1", "--set", "faces.batch_size=8", "--set",
+         "faces.num_workers=0", "--set", "voice.piper=2", "--set", "voice.copies=1",
+         "--set", "frames=2"]
+
+
+@pytest.fixture(scope="module")
+def subset(reference, tmp_path_factory):
+    return make_subset(reference.parent / "realdata", tmp_path_factory.mktemp("realdata"))
+
+
+@pytest.fixture(scope="module")
+def built(subset, tmp_path_factory):
+    out = tmp_path_factory.mktemp("default")
+    assert main(["train", "default", "--out", str(out), "--realdata", str(subset), *QUICK]) == 0
+    return out
+
+
+def test_index_labels_reads_the_real_collection(reference):
+    frame = build_manifest("labels", reference.parent / "realdata", probe=False,
+                           csv=reference.parent / "realdata" / "labels.csv")
+    labels = pd.read_csv(reference.parent / "realdata" / "labels.csv")
+    assert len(frame) == len(labels) == 1487
+    holdout = set("labels/" + labels.path[labels.role == "holdout"])
+    assert set(frame.sample_id[frame.split == "test"]) == holdout  # holdout → test, only it
+    trainval = frame[frame.split.isin(["train", "val"])]
+    assert trainval.groupby("group").split.nunique().max() == 1  # groups never split
+    counts = trainval.groupby("split").size()
+    assert counts["val"] < counts["train"] / 2  # val is a fifth of the rows, not of groups
+    fakes = frame[frame.label == 1]
+    assert (fakes.manipulation != "fake").all() and set(frame.modality) == {
+        "audio", "video", "image"}
+    crossing = frame.group[frame.group.str.endswith("@holdout")].unique()
+    assert len(crossing) == 1 and "dctts" in crossing[0]  # the README's "same speaker"
+
+
+def test_index_labels_refuses_bad_lines_naming_them(tmp_path):
+    (tmp_path / "labels.csv").write_text("path,label\na.wav,real\nb.wav,maybe\n")
+    assert main(["index", "labels", "--csv", str(tmp_path / "labels.csv"),
+                 "--out", str(tmp_path / "m.csv")]) == 2
+    (tmp_path / "labels.csv").write_text("file,label\na.wav,real\n")
+    with pytest.raises(Exception, match="needs columns path and label"):
+        build_manifest("labels", tmp_path, csv=tmp_path / "labels.csv")
+
+
+def test_the_build_makes_a_bundle_with_validation_thresholds(built):
+    detector = Detector.load(built / "bundle")
+    assert set(detector.networks) == {"spatial", "temporal", "audio"}
+    assert detector.configs["spatial"]["model"] == "mobilenet_v2"
+    assert detector.configs["spatial"]["image_size"] == 160  # the input rule travels
+    assert detector.metadata["late_fusion"] == "max_calibrated"
+    thresholds = detector.thresholds
+    assert 0 < thresholds["video"] < 1 and 0 < thresholds["audio"] < 1
+    validation = detector.metadata["validation_metrics"]
+    assert validation["voice"]["n"] > 0 and "ci95" in validation["faces"]
+    sources = detector.metadata["trained_on"]["files_by_source"]
+    assert all("@" in s for s in sources)  # sources with their commits
+
+
+def test_the_bundle_scans_video_audio_and_images(built, reference):
+    detector = Detector.load(built / "bundle")
+    media = reference / "media"
+    for path, kind in ((media / "video/ffpp/original_sequences/youtube/c23/videos/004.mp4",
+                        "video"), (media / "audio/elevenlabs_pairs/RealLabs1.flac", "audio"),
+                       (media / "images/ffpp_ex_original.png", "image")):
+        result = scan(path, detector)
+        assert result.kind == kind and kind in result.modalities
+        assert result.verdict in ("real", "fake") and 0 <= result.score <= 1
+
+
+def test_late_fusion_calls_fake_when_any_branch_passes_its_threshold(built):
+    from dfdetect.inference.branches import BranchOutput
+    from dfdetect.inference.scan import _fuse
+
+    detector = Detector.load(built / "bundle")
+    t = detector.thresholds
+
+    def branch(score):
+        return BranchOutput(np.zeros(1), score, [])
+
+    below = _fuse(detector, branch(t["video"] * 0.9), branch(t["audio"] * 0.9))
+    one_above = _fuse(detector, branch(t["video"] * 0.9), branch(min(0.999, t["audio"] * 1.1)))
+    assert below["overall"] < 0.5 <= one_above["overall"]
+
+
+def test_evaluate_tabulates_a_collection_with_n_and_intervals(built, subset, capsys):
+    out = built / "eval"
+    assert main(["evaluate", "--labels", str(subset / "labels.csv"), "--model",
+                 str(built / "bundle"), "--out", str(out)]) == 0
+    scans = pd.read_csv(out / "scans.csv")
+    labels = pd.read_csv(subset / "labels.csv")
+    assert len(scans) == (labels.role == "holdout").sum()  # holdout rows only
+    pooled = pd.read_csv(out / "pooled.csv")
+    assert set(pooled.modality) == {"audio", "video", "image"}
+    assert (pooled.n_real > 0).all() and pooled.ci95.str.startswith("[").all()
+    assert "reals_called_fake" in pooled and (out / "tables.md").read_text().count("## by") == 4
+    source = pd.read_csv(out / "source.csv")
+    assert {"n_real", "n_fake", "auc"} <= set(source.columns)
+    # a rerun resumes: nothing is scanned twice
+    assert main(["evaluate", "--labels", str(subset / "labels.csv"), "--model",
+                 str(built / "bundle"), "--out", str(out)]) == 0
+    assert len(pd.read_csv(out / "scans.csv")) == len(scans)
+
+
+def test_a_tiny_face_is_inconclusive_not_fake(built, reference, tmp_path):
+    """The issue's case: a real FF++ clip shrunk to 64×48 must not get a confident verdict."""
+    import av
+
+    from dfdetect.media.video import read_frames
+    from dfdetect.media.writer import write_video
+
+    source = reference / "media/video/ffpp/original_sequences/youtube/c23/videos/004.mp4"
+    frames, _ = read_frames(source, 50)
+    import cv2
+
+    small = np.stack([cv2.resize(f.image, (64, 48), interpolation=cv2.INTER_AREA)
+                      for f in frames])
+    write_video(tmp_path / "tiny.mp4", small)
+    assert av.open(str(tmp_path / "tiny.mp4")).streams.video[0].width == 64
+    result = scan(tmp_path / "tiny.mp4", Detector.load(built / "bundle"))
+    assert result.verdict == "inconclusive", result.explanation
+    assert any("pixels across" in w for w in result.warnings)
+    assert json.loads(json.dumps(result.to_json()))["verdict"] == "inconclusive"
