@@ -35,8 +35,9 @@ def _auc(labels, scores) -> tuple[float, str, int, int]:
 
 
 def _scans(folder: Path) -> pd.DataFrame:
-    scans = pd.read_csv(folder / "scans.csv", converters={"error": str, "source": str,
-                                                           "generator": str, "family": str})
+    from dfdetect.inference.collection import read_scans
+
+    scans = read_scans(folder / "scans.csv")
     scans = scans[scans.error == ""].copy()
     scans["branch"] = [row.get(row["modality"], np.nan) for row in scans.to_dict("records")]
     return scans[np.isfinite(scans.branch.astype(float))]
@@ -86,13 +87,14 @@ def voice_sources(holdout: pd.DataFrame, reference: pd.DataFrame, baseline: pd.D
         >>> voice_sources.__name__
         'voice_sources'
     """
-    both = pd.concat([holdout, reference])
+    both = pd.concat([holdout.assign(set="holdout"), reference.assign(set="reference")])
+    baseline = baseline.reset_index(drop=True)
     lines = []
-    for source, part in both[both.modality == "audio"].groupby("source"):
+    for (where, source), part in both[both.modality == "audio"].groupby(["set", "source"]):
         model_auc, model_ci, n_real, n_fake = _auc(part.label, part.branch)
-        base = baseline[baseline.source == source]
+        base = baseline[(baseline.set == where) & (baseline.source == source)]
         base_auc, base_ci, _, _ = _auc(base.label, base.baseline)
-        lines.append({"source": source, "n real / fake": f"{n_real} / {n_fake}",
+        lines.append({"set": where, "source": source, "n real / fake": f"{n_real} / {n_fake}",
                       "default model AUC": round(model_auc, 3), "95 % CI": model_ci,
                       "LFCC baseline AUC": round(base_auc, 3), "baseline 95 % CI": base_ci})
     return pd.DataFrame(lines)
@@ -115,8 +117,9 @@ def write_card(bundle: Path, holdout_dir: Path, reference_dir: Path, out: Path,
     labels = pd.read_csv(realdata / "labels.csv")
     train = labels[(labels.role == "train") & (labels.modality == "audio")].assign(
         label=lambda t: (t.label == "fake").astype(int))
-    baseline = pd.concat([lfcc_baseline(train, realdata, holdout, realdata),
-                          lfcc_baseline(train, realdata, reference, reference_media)])
+    baseline = pd.concat([lfcc_baseline(train, realdata, holdout, realdata).assign(set="holdout"),
+                          lfcc_baseline(train, realdata, reference, reference_media).assign(
+                              set="reference")])
     sources = labels[labels.role == "train"].groupby(["source", "modality"]).size()
     trained = "\n".join(f"- `{s}` ({m}): {n} files" for (s, m), n in sources.items())
     validation = metadata.get("validation_metrics", {})

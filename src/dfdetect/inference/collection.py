@@ -71,7 +71,7 @@ def scan_collection(detector, rows: pd.DataFrame, root: Path, out: Path, *,
     out.mkdir(parents=True, exist_ok=True)
     clear_stale_temps(out)
     target = out / "scans.csv"
-    done = pd.read_csv(target, converters={"path": str}) if target.is_file() else None
+    done = read_scans(target) if target.is_file() else None
     seen = set(done.path) if done is not None else set()
     new_file = done is None
     with open(target, "a", newline="", encoding="utf-8") as handle:
@@ -92,8 +92,21 @@ def scan_collection(detector, rows: pd.DataFrame, root: Path, out: Path, *,
                 line.update(error=str(exc)[:300])
             writer.writerow(line)
             handle.flush()
-    return pd.read_csv(target, converters={"error": str, "path": str, "family": str,
-                                           "generator": str, "source": str})
+    return read_scans(target)
+
+
+def read_scans(path: Path) -> pd.DataFrame:
+    """A ``scans.csv`` with its text columns as text (empty, never NaN) and scores as floats.
+
+    Example:
+        >>> read_scans.__name__
+        'read_scans'
+    """
+    text = ("path", "modality", "family", "generator", "source", "group", "verdict", "error")
+    scans = pd.read_csv(path, dtype={c: "string" for c in text})
+    for column in text:
+        scans[column] = scans[column].fillna("").astype(str)
+    return scans
 
 
 def markdown_table(table: pd.DataFrame) -> str:
