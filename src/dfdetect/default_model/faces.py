@@ -199,7 +199,7 @@ def train_faces(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
 
     from dfdetect.data.face_frames import face_transforms, seed_worker
     from dfdetect.models.backbones import WEIGHTS
-    from dfdetect.training.common import last_checkpoint, make_trainer
+    from dfdetect.training.common import fit_and_select
     from dfdetect.training.spatial import SpatialTrainConfig
 
     blend = blend or BlendTrainConfig()
@@ -226,9 +226,6 @@ def train_faces(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
                           num_workers=blend.num_workers, worker_init_fn=seed_worker,
                           persistent_workers=blend.num_workers > 0),
                DataLoader(val, batch_size=blend.batch_size, num_workers=blend.num_workers)]
-    module = _module(spatial, blend, len(loaders[0]))
-    trainer = make_trainer(out, epochs=blend.epochs, monitor="val_select", mode="min",
-                           patience=blend.patience, progress=progress)
     log.info("face model: %d train / %d val real faces", len(train_items), len(val_items))
-    trainer.fit(module, *loaders, ckpt_path=last_checkpoint(out))
-    return out / "checkpoints" / "best.ckpt"
+    return fit_and_select(_module(spatial, blend, len(loaders[0])), loaders, out,
+                          epochs=blend.epochs, patience=blend.patience, progress=progress)

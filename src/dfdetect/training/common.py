@@ -100,6 +100,21 @@ def selection_value(error: float, loss: float) -> float:
     return float(error) + 1e-6 * min(float(loss), 100.0)
 
 
+def fit_and_select(module, loaders: list, out: Path, *, epochs: int, patience: int,
+                   progress: bool = True, **trainer_options) -> Path:
+    """Fit ``module`` on ``(train, val)`` loaders, resuming from ``out``'s last checkpoint, and
+    keep the epoch with the lowest ``val_select``; returns that checkpoint's path.
+
+    Example:
+        >>> fit_and_select.__name__
+        'fit_and_select'
+    """
+    trainer = make_trainer(out, epochs=epochs, monitor="val_select", mode="min",
+                           patience=patience, progress=progress, **trainer_options)
+    trainer.fit(module, *loaders, ckpt_path=last_checkpoint(out))
+    return out / "checkpoints" / "best.ckpt"
+
+
 def metrics_history(out: Path):
     """Every logged metric of a run, all resumed versions in order, as one DataFrame.
 

@@ -20,12 +20,7 @@ from dfdetect.config import save_config
 from dfdetect.data.manifest import read_manifest, usable
 from dfdetect.errors import DfdetectError
 from dfdetect.fsutil import atomic_path
-from dfdetect.training.common import (
-    last_checkpoint,
-    load_trained,
-    make_trainer,
-    selection_value,
-)
+from dfdetect.training.common import fit_and_select, load_trained, selection_value
 
 
 @dataclass
@@ -156,12 +151,9 @@ def train_spatial(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
                           persistent_workers=workers > 0, drop_last=draws > config.batch_size),
                DataLoader(val, batch_size=config.batch_size * 2, num_workers=workers,
                           persistent_workers=workers > 0)]
-    trainer = make_trainer(out, epochs=config.epochs, monitor="val_select", mode="min",
-                           patience=config.patience, devices=config.devices,
-                           num_nodes=config.num_nodes, strategy=config.strategy,
-                           progress=progress)
-    trainer.fit(_module(config), *loaders, ckpt_path=last_checkpoint(out))
-    return out / "checkpoints" / "best.ckpt"
+    return fit_and_select(_module(config), loaders, out, epochs=config.epochs,
+                          patience=config.patience, progress=progress, devices=config.devices,
+                          num_nodes=config.num_nodes, strategy=config.strategy)
 
 
 def load_spatial_model(checkpoint: str | os.PathLike):
