@@ -174,8 +174,8 @@ def evaluate(
     metrics = evaluate_spatial(checkpoint, manifest, work, out, split=split,
                                threshold_manifest=threshold_manifest,
                                threshold_workdir=threshold_work)
-    summary = {level: {k: round(v, 4) for k, v in metrics[level].items()}
-               for level in ("frame", "video")}
+    summary = {level: {k: round(v, 4) if isinstance(v, float) else v
+                       for k, v in metrics[level].items()} for level in ("frame", "video")}
     typer.echo(json.dumps(summary))
     typer.echo(f"details in {out}/spatial_{split}_metrics.json")
 

@@ -34,30 +34,39 @@ def _table(rows: list[tuple], header: tuple) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def _ci(record: dict, key: str) -> str:
+    low_high = (record.get("ci95") or {}).get(key)
+    return f"[{low_high[0]:.3f}, {low_high[1]:.3f}]" if low_high else ""
+
+
 def _summary(metrics: dict) -> str:
     rows = []
     if "audio" in metrics:
         a = metrics["audio"]
-        rows.append(("audio (CRNN, ASVspoof LA layout)", a["auc"], a["acc"], a["eer"],
-                     f"min t-DCF {a['min_tdcf']:.4f}"))
+        rows.append(("audio (CRNN, ASVspoof LA layout)", a.get("n", ""), a["auc"], _ci(a, "auc"),
+                     a["acc"], a["eer"], f"min t-DCF {a['min_tdcf']:.4f}"))
     if "spatial" in metrics:
-        s = metrics["spatial"]
-        rows.append(("face (EfficientNet-B2, FF++), video level", s["video_auc"], s["acc"],
-                     s["eer"], f"frame AUC {s['auc']:.4f}"))
+        s, v = metrics["spatial"], metrics["spatial"].get("video", {})
+        rows.append(("face (EfficientNet-B2, FF++), video level", v.get("n", ""), s["video_auc"],
+                     _ci(v, "auc"), s["acc"], s["eer"], f"frame AUC {s['auc']:.4f}"))
     for name, t in metrics.get("temporal", {}).items():
-        rows.append((f"temporal: {name} (FF++ and FakeAVCeleb face tracks)", t["auc"], t["acc"],
-                     t["eer"], f"{t['params']:,} parameters, {t['latency_ms']:.2f} ms per video"))
+        rows.append((f"temporal: {name} (FF++ and FakeAVCeleb face tracks)", t.get("n", ""),
+                     t["auc"], _ci(t, "auc"), t["acc"], t["eer"],
+                     f"{t['params']:,} parameters, {t['latency_ms']:.2f} ms per video"))
     if "contrastive" in metrics:
         c = metrics["contrastive"]
-        rows.append(("BiLSTM + triplet fine-tuning", c["auc_after"], c["acc_after"], "",
-                     f"AUC before {c['auc_before']:.4f}; separation {c['separation_before']:.2f}"
-                     f" → {c['separation_after']:.2f}"))
+        rows.append(("BiLSTM + triplet fine-tuning", c.get("n", ""), c["auc_after"],
+                     _ci(c, "auc_after"), c["acc_after"], "",
+                     f"AUC before {c['auc_before']:.4f} {_ci(c, 'auc_before')}; separation "
+                     f"{c['separation_before']:.2f} → {c['separation_after']:.2f}"))
     if "fusion" in metrics:
         f = metrics["fusion"]
-        rows.append(("audio-visual fusion (FakeAVCeleb layout)", f["auc"], f["acc"], f["eer"],
-                     f"video only {f['video_only_auc']:.4f}, audio only "
-                     f"{f['audio_only_auc']:.4f}, category accuracy {f['category_acc']:.4f}"))
-    return _table(rows, ("model (test split)", "AUC", "ACC", "EER", "also"))
+        rows.append(("audio-visual fusion (FakeAVCeleb layout)", f.get("n", ""), f["auc"],
+                     _ci(f, "auc"), f["acc"], f["eer"],
+                     f"video only {f['video_only_auc']:.4f} {_ci(f, 'video_only_auc')}, audio "
+                     f"only {f['audio_only_auc']:.4f} {_ci(f, 'audio_only_auc')}, category "
+                     f"accuracy {f['category_acc']:.4f}"))
+    return _table(rows, ("model (test split)", "n", "AUC", "AUC 95 % CI", "ACC", "EER", "also"))
 
 
 def write_run_report(run: str | os.PathLike, metrics: dict) -> Path:
