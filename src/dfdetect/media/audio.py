@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dfdetect.errors import DfdetectError
+from dfdetect.errors import DfdetectError, TimeLimitError
 from dfdetect.fsutil import media_source
 
 SAMPLE_RATE = 16_000
@@ -41,6 +41,8 @@ def load_audio(path: str | os.PathLike, sample_rate: int = SAMPLE_RATE) -> np.nd
         raise AudioError(f"{path}: empty file")
     try:
         samples, rate = _read_soundfile(path)
+    except TimeLimitError:
+        raise  # the file's time ran out: not a reason to try another decoder
     except Exception:  # noqa: BLE001 - not a format libsndfile knows: let FFmpeg try
         samples, rate = _read_av(path, sample_rate)
     if samples.size == 0:
@@ -70,6 +72,8 @@ def _read_av(path: Path, sample_rate: int) -> tuple[np.ndarray, int]:
         try:
             source = stack.enter_context(media_source(path))
             container = stack.enter_context(av.open(source, metadata_errors="ignore"))
+        except TimeLimitError:
+            raise  # the file's time ran out while FFmpeg opened it: that is not unreadable
         except Exception as exc:  # noqa: BLE001 - FFmpeg's many errors all mean "unreadable"
             raise AudioError(f"{path}: not a readable media file ({type(exc).__name__})"
                              ) from None

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dfdetect.errors import DfdetectError
+from dfdetect.errors import DfdetectError, TimeLimitError
 from dfdetect.fsutil import media_source
 from dfdetect.media.probe import IMAGE_EXTENSIONS
 
@@ -84,6 +84,8 @@ def read_frames(path: str | os.PathLike, k: int, *, max_side: int | None = None)
         try:
             source = stack.enter_context(media_source(path))
             container = stack.enter_context(av.open(source, metadata_errors="ignore"))
+        except TimeLimitError:
+            raise  # the file's time ran out while FFmpeg opened it: that is not unreadable
         except Exception as exc:  # noqa: BLE001 - every FFmpeg failure here means unreadable
             raise VideoError(f"{path}: not a readable video ({type(exc).__name__})") from None
         if not container.streams.video:
@@ -171,5 +173,7 @@ def _read_image(path: Path) -> np.ndarray:
     try:
         with Image.open(path) as image:
             return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+    except TimeLimitError:
+        raise
     except Exception as exc:  # noqa: BLE001 - Pillow raises many types for bad images
         raise VideoError(f"{path}: not a readable image ({type(exc).__name__})") from None
