@@ -106,7 +106,6 @@ def _thresholds(out: Path, config: DefaultModelConfig, stages: dict) -> dict:
     from dfdetect.data.manifest import manifest_root, read_manifest, usable
     from dfdetect.default_model.faces import face_items
     from dfdetect.evaluation.detection import detection_metrics
-    from dfdetect.evaluation.intervals import auc_ci
     from dfdetect.inference.branches import audio_branch
     from dfdetect.media.audio import load_audio
     from dfdetect.training.audio import load_audio_model
@@ -136,8 +135,7 @@ def _thresholds(out: Path, config: DefaultModelConfig, stages: dict) -> dict:
             "validation": {
                 "faces": {**face_metrics, "what": "validation real faces vs one self-blend "
                                                   "or swap of each (no real fakes here)"},
-                "voice": {**voice_metrics, "what": "validation real vs TTS/vocoder clips"},
-                "face_auc_ci95_check": auc_ci(face_labels, np.r_[real_faces, blended])}}
+                "voice": {**voice_metrics, "what": "validation real vs TTS/vocoder clips"}}}
 
 
 def _bundle(out: Path, realdata: Path, config: DefaultModelConfig, stages: dict) -> dict:

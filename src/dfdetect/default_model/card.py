@@ -35,12 +35,9 @@ def _auc(labels, scores) -> tuple[float, str, int, int]:
 
 
 def _scans(folder: Path) -> pd.DataFrame:
-    from dfdetect.inference.collection import read_scans
+    from dfdetect.inference.collection import judged, read_scans
 
-    scans = read_scans(folder / "scans.csv")
-    scans = scans[scans.error == ""].copy()
-    scans["branch"] = [row.get(row["modality"], np.nan) for row in scans.to_dict("records")]
-    return scans[np.isfinite(scans.branch.astype(float))]
+    return judged(read_scans(folder / "scans.csv")).rename(columns={"branch_score": "branch"})
 
 
 def headline(holdout: pd.DataFrame, reference: pd.DataFrame, thresholds: dict) -> pd.DataFrame:

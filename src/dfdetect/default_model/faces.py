@@ -89,6 +89,9 @@ class BlendedFaces(Dataset):
         self.items, self.prepare, self.train, self.seed = items, prepare, train, seed
         self.swap_fraction, self.low_resolution = swap_fraction, low_resolution
         self.rng = np.random.default_rng(seed)
+        # swap donors of each item: everyone of another group (computed once, not per draw)
+        groups = np.array([item["group"] for item in items])
+        self.donors = [np.flatnonzero(groups != group) for group in groups]
 
     def __len__(self) -> int:
         return 2 * len(self.items)
@@ -111,9 +114,8 @@ class BlendedFaces(Dataset):
         image, landmarks = self._pick(rng, item)
         if fake:
             params = blend_params(rng)
-            others = [i for i, other in enumerate(self.items)
-                      if other["group"] != self.items[item]["group"]]
-            if others and rng.random() < self.swap_fraction:
+            others = self.donors[item]
+            if others.size and rng.random() < self.swap_fraction:
                 donor, donor_landmarks = self._pick(rng, int(rng.choice(others)))
                 donor = cv2.resize(donor, image.shape[1::-1])
                 scale = image.shape[1] / max(1, donor.shape[1])

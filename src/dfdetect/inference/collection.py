@@ -158,6 +158,21 @@ def _auc_line(reals: pd.DataFrame, fakes: pd.DataFrame, column: str) -> dict:
     return line
 
 
+def judged(scans: pd.DataFrame) -> pd.DataFrame:
+    """The scanned rows that got a score, with ``branch_score``: each file's own modality
+    branch (``video`` for videos, ``audio`` for audio, ``image`` for photos).
+
+    Example:
+        >>> s = pd.DataFrame({"modality": ["audio"], "audio": [0.3], "error": [""]})
+        >>> judged(s).branch_score.tolist()
+        [0.3]
+    """
+    scans = scans[scans.error == ""].copy()
+    scans["branch_score"] = [row.get(row["modality"], np.nan)
+                             for row in scans.to_dict("records")]
+    return scans[np.isfinite(scans.branch_score.astype(float))]
+
+
 def collection_tables(scans: pd.DataFrame, thresholds: dict) -> dict[str, pd.DataFrame]:
     """Tables of a scanned collection, scored on each file's own modality branch (``video``
     for videos, ``audio`` for audio, ``image`` for photos):
@@ -173,11 +188,8 @@ def collection_tables(scans: pd.DataFrame, thresholds: dict) -> dict[str, pd.Dat
         >>> collection_tables(s, {"audio": 0.5})["pooled"].auc.tolist()
         [1.0]
     """
-    scans = scans[scans.error == ""].copy()
-    scans["branch_score"] = [row.get(row["modality"], np.nan)
-                             for row in scans.to_dict("records")]
+    scans = judged(scans)
     scans["threshold_m"] = [thresholds.get(m, 0.5) for m in scans.modality]
-    scans = scans[np.isfinite(scans.branch_score.astype(float))]
     tables: dict[str, list[dict]] = {"pooled": [], "family": [], "generator": [], "source": []}
     for modality, part in scans.groupby("modality"):
         reals, fakes = part[part.label == 0], part[part.label == 1]
