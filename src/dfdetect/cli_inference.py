@@ -37,6 +37,8 @@ def scan(
         except DfdetectError as exc:
             failed += 1
             results.append({"path": str(path), "error": str(exc)})
+            if getattr(exc, "provenance", None):
+                results[-1]["provenance"] = exc.provenance
             typer.echo(json.dumps(results[-1]) if as_json else f"{path}: error: {exc}",
                        err=not as_json)
             continue
@@ -45,7 +47,8 @@ def scan(
             typer.echo(json.dumps(result.to_json()))
         else:
             modalities = ", ".join(f"{k} {v['score']:.2f}" for k, v in result.modalities.items())
-            typer.echo(f"{path}: {result.verdict.upper()} {result.score:.3f} ({modalities})")
+            score = "" if result.score is None else f" {result.score:.3f}"
+            typer.echo(f"{path}: {result.verdict.upper()}{score} ({modalities or result.basis})")
             for line in result.explanation[1:]:
                 typer.echo(f"    {line}")
     if report is not None:

@@ -131,3 +131,20 @@ def test_the_page_shows_a_clear_error_for_non_media(server, tmp_path):
         page.click("#go")
         page.wait_for_selector("#status .error", timeout=30_000)
         assert "does not decode" in page.text_content("#status")
+
+
+def test_the_page_shows_what_a_file_declares_about_itself(server, reference):
+    declared = reference / "provenance" / "c2pa" / "C.jpg"  # credentials: algorithmicMedia
+    body = _upload(server, declared).json()
+    assert body["verdict"] == "fake" and body["provenance"]["status"] == "machine-made"
+    with chromium_page() as page:
+        page.goto(server + "/")
+        page.set_input_files("#file", str(declared))
+        page.click("#go")
+        page.wait_for_selector("#result:not([hidden])", timeout=60_000)
+        assert page.text_content("#verdict") == "FAKE"
+        assert page.text_content("#score") == "none (nothing to judge)"
+        assert page.is_visible("#provenance-box")
+        assert page.text_content("#provenance-status") == "machine-made"
+        assert "algorithmicMedia" in page.text_content("#provenance")
+        page.screenshot(path=str(ARTIFACTS / "web_provenance.png"), full_page=True)

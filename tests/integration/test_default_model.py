@@ -97,6 +97,10 @@ def test_late_fusion_calls_fake_when_any_branch_passes_its_threshold(built):
     below = _fuse(detector, branch(t["video"] * 0.9), branch(t["audio"] * 0.9))
     one_above = _fuse(detector, branch(t["video"] * 0.9), branch(min(0.999, t["audio"] * 1.1)))
     assert below["overall"] < 0.5 <= one_above["overall"]
+    # one branch alone keeps its own score, judged against its own threshold (a voice at
+    # 1.05 × its threshold was shifted to ~0.53 and then compared with 0.64: called real)
+    alone = _fuse(detector, None, branch(min(0.999, t["audio"] * 1.05)))
+    assert alone["overall"] == alone["audio"] >= t["audio"]
 
 
 def test_evaluate_tabulates_a_collection_with_n_and_intervals(built, subset, capsys):

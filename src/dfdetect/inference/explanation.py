@@ -22,13 +22,22 @@ def explain(result) -> list[str]:
         >>> explain(r)[0]
         'Verdict: FAKE (clearly) — fake probability 0.90 against a threshold of 0.50.'
     """
-    if result.verdict == "inconclusive":
+    provenance = getattr(result, "provenance", None) or {}
+    if getattr(result, "basis", "detectors") == "provenance":
+        detectors = ("the detectors had nothing to judge" if result.score is None else
+                     f"the detectors' own fake probability {result.score:.2f}, threshold "
+                     f"{result.threshold:.2f}")
+        lines = [f"Verdict: AI-GENERATED (declared by {provenance['declared_by']}); {detectors}."]
+    elif result.score is None:
+        lines = ["Verdict: INCONCLUSIVE — the detectors had nothing to judge."]
+    elif result.verdict == "inconclusive":
         lines = [f"Verdict: INCONCLUSIVE — the evidence is too weak to judge (fake probability "
                  f"{result.score:.2f}, threshold {result.threshold:.2f}, not to be trusted)."]
     else:
         lines = [f"Verdict: {result.verdict.upper()} "
                  f"({_strength(result.score, result.threshold)}) — fake probability "
                  f"{result.score:.2f} against a threshold of {result.threshold:.2f}."]
+    lines += [f"Provenance: {finding}" for finding in provenance.get("findings", [])]
     lines += [f"Not judged: {reason}." for reason in getattr(result, "warnings", [])]
     faces = [f for f in result.frames if f["score"] is not None]
     for name, info in result.modalities.items():

@@ -134,21 +134,33 @@ def audio_png(result) -> bytes | None:
     return figure_png(figure)
 
 
+def _provenance_card(provenance: dict) -> str:
+    """What the file says about its own origin (nothing when it says nothing)."""
+    if not provenance or provenance.get("status") == "none":
+        return ""
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in provenance["findings"])
+    return (f'<div class="card"><b>Provenance</b>: {html.escape(provenance["status"])}'
+            f"<ul>{items}</ul></div>")
+
+
 def _section(result, detector) -> str:
     if isinstance(result, dict):  # a file that could not be scanned
         return (f'<h2>{html.escape(result["path"])}</h2><div class="card">'
                 f'<span class="badge error">not scanned</span> '
-                f'{html.escape(result["error"])}</div>')
+                f'{html.escape(result["error"])}</div>'
+                + _provenance_card(result.get("provenance") or {}))
     rows = "".join(f"<tr><td>{name}</td><td>{info['score']:.3f}</td>"
                    f"<td>{info['threshold']:.3f}</td><td>{info['verdict']}</td></tr>"
                    for name, info in result.modalities.items())
+    score = "none (nothing to judge)" if result.score is None else f"{result.score:.3f}"
+    basis = " on its own provenance" if result.basis == "provenance" else ""
     parts = [f"<h2>{html.escape(result.path)}</h2>",
              f'<div class="card"><span class="badge {result.verdict}">{result.verdict.upper()}'
-             f"</span> fake probability <b>{result.score:.3f}</b> "
+             f"</span>{basis} · detectors' fake probability <b>{score}</b> "
              f'<span class="muted">({result.kind}, scanned in {result.seconds:.2f} s)</span>'
              "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in result.explanation)
              + "</ul><table><tr><th>modality</th><th>score</th><th>threshold</th>"
-             f"<th>verdict</th></tr>{rows}</table></div>"]
+             f"<th>verdict</th></tr>{rows}</table></div>", _provenance_card(result.provenance)]
     for picture, alt in ((timeline_png(result), "score timeline"),
                          (suspicious_frames_png(result, detector), "suspicious frames"),
                          (audio_png(result), "audio spectrogram")):

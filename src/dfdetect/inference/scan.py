@@ -22,18 +22,27 @@ from dfdetect.models.fusion import CATEGORIES
 class ScanError(DfdetectError):
     """A file that cannot be scanned (unreadable, or nothing in it to judge)."""
 
+    provenance: dict | None = None  # what the file said about its origin, when it was read
+
+
+class NothingToJudge(ScanError):
+    """A readable file with nothing for the detectors to judge (no face, no voice)."""
+
 
 @dataclass
 class ScanResult:
-    """What a scan found. ``score`` is the fake probability (0–1); ``verdict`` is ``fake``,
-    ``real`` or ``inconclusive`` (evidence too weak, see ``warnings``); ``modalities`` maps
-    ``video``/``audio``/``image`` to ``{"score", "threshold", "verdict"}`` for those present."""
+    """What a scan found. ``score`` is the detectors' fake probability (0–1; ``None`` when
+    they had nothing to judge); ``verdict`` is ``fake``, ``real`` or ``inconclusive`` (evidence
+    too weak, see ``warnings``); ``basis`` says what decided it: ``detectors``, or
+    ``provenance`` when the file declares itself machine-made (see ``provenance``);
+    ``modalities`` maps ``video``/``audio``/``image`` to ``{"score", "threshold", "verdict"}``
+    for those present."""
 
     path: str
     kind: str
-    score: float
+    score: float | None
     verdict: str
-    threshold: float
+    threshold: float | None
     modalities: dict
     frames: list[dict] = field(default_factory=list)  # index, seconds, score, box
     audio_segments: list[dict] = field(default_factory=list)  # start, end, score (seconds)
@@ -43,8 +52,11 @@ class ScanResult:
     seconds: float = 0.0
     timings: dict = field(default_factory=dict)  # seconds per stage: decode, detect, embed, …
     backend: str = "torch"
+    basis: str = "detectors"
+    provenance: dict = field(default_factory=dict)  # c2pa, watermarks, metadata, findings
     # face crops (uint8 HWC) by frame position, for reports; not part of the JSON
     crops: list = field(default_factory=list, repr=False)
+    picture: np.ndarray | None = field(default=None, repr=False)  # an image scan's RGB pixels
     audio: np.ndarray | None = field(default=None, repr=False)
 
     def to_json(self) -> dict:
@@ -55,8 +67,8 @@ class ScanResult:
             'real'
         """
         data = asdict(self)
-        data.pop("crops")
-        data.pop("audio")
+        for name in ("crops", "audio", "picture"):
+            data.pop(name)
         return data
 
 
@@ -66,7 +78,8 @@ def _verdict(score: float, threshold: float) -> str:
 
 @torch.no_grad()
 def _face_evidence(detector, path: Path, timings: dict):
-    """Per-frame scores and embeddings of the main face: ``(frames, features, mask, crops)``."""
+    """Per-frame scores and embeddings of the main face: ``(frames, features, mask, crops,
+    first decoded frame)``."""
     from dfdetect.data.face_frames import face_transforms
     from dfdetect.preprocess import PreprocessOptions, face_track
 
@@ -91,7 +104,7 @@ def _face_evidence(detector, path: Path, timings: dict):
              "score": None if np.isnan(s) else float(s),
              "box": None if face is None else [round(float(v), 1) for v in face.box]}
             for f, face, s in zip(frames, faces, scores, strict=True)]
-    return rows, features, np.isfinite(scores), crops
+    return rows, features, np.isfinite(scores), crops, frames[0].image if frames else None
 
 
 def _load_audio(path: Path, kind: str) -> np.ndarray | None:
@@ -130,21 +143,45 @@ def scan(path: str | os.PathLike, detector, *, time_limit: float | None = None) 
     if not path.is_file():
         raise ScanError(f"{path}: file not found")
     from dfdetect.limits import time_limit as limit
+    from dfdetect.provenance.findings import read_provenance
 
     with limit(time_limit, str(path)):
-        result = _scan(path, kind, detector)
+        try:
+            result = _scan(path, kind, detector)
+            provenance = read_provenance(path, kind, result.picture)
+        except NothingToJudge as exc:
+            provenance = read_provenance(path, kind)
+            if provenance["status"] == "none":
+                exc.provenance = provenance
+                raise
+            # the detectors have nothing to look at, but the file speaks for itself
+            result = ScanResult(str(path), kind, None, "inconclusive", None, {},
+                                warnings=[str(exc).removeprefix(f"{path}: ")])
+    _apply_provenance(result, provenance)
+    result.timings["provenance"] = provenance["seconds"]
     result.seconds = round(time.perf_counter() - start, 3)
     return result
 
 
+def _apply_provenance(result: ScanResult, provenance: dict) -> None:
+    """A file that declares itself machine-made is called fake on that evidence; any other
+    finding is reported beside the detectors' verdict, never in place of it."""
+    from dfdetect.inference.explanation import explain
+
+    result.provenance = provenance
+    if provenance["status"] == "machine-made":
+        result.verdict, result.basis = "fake", "provenance"
+    result.explanation = explain(result)
+
+
 def _scan(path: Path, kind: str, detector) -> ScanResult:
     frames, crops, mask = [], [], np.zeros(0, bool)
-    features, timings = None, {}
+    features, timings, first = None, {}, None
     if kind in ("video", "image"):
         from dfdetect.media.video import VideoError
 
         try:
-            frames, features, mask, crops = _face_evidence(detector, path, timings)
+            frames, features, mask, crops, first = _face_evidence(detector, path, timings)
         except VideoError as exc:
             from dfdetect.media.sniff import sniff_media
 
@@ -158,6 +195,7 @@ def _scan(path: Path, kind: str, detector) -> ScanResult:
     timings["audio_decode"] = time.perf_counter() - started
     result = _judge(detector, path, kind, frames, features, mask, wave, timings)
     result.crops, result.audio, result.backend = crops, wave, detector.backend
+    result.picture = first if kind == "image" else None
     result.timings = {k: round(v, 4) for k, v in timings.items()}
     return result
 
@@ -166,19 +204,17 @@ def _scan(path: Path, kind: str, detector) -> ScanResult:
 def _judge(detector, path: Path, kind: str, frames, features, mask, wave,
            timings: dict) -> ScanResult:
     from dfdetect.inference.branches import audio_branch, video_branch
-    from dfdetect.inference.explanation import explain
 
     thresholds = detector.thresholds
     if kind == "image":
         if not mask.any():
-            raise ScanError(f"{path}: no face found in the image")
+            raise NothingToJudge(f"{path}: no face found in the image")
         score = float(np.mean([f["score"] for f in frames if f["score"] is not None]))
         modalities = {"image": {"score": score, "threshold": thresholds["image"],
                                 "verdict": _verdict(score, thresholds["image"])}}
         result = ScanResult(str(path), kind, score, _verdict(score, thresholds["image"]),
                             thresholds["image"], modalities, frames)
         _mark_weak(result, None)
-        result.explanation = explain(result)
         return result
     start = time.perf_counter()
     video = video_branch(detector.runner("temporal"), features, mask) if mask.any() else None
@@ -187,7 +223,7 @@ def _judge(detector, path: Path, kind: str, frames, features, mask, wave,
                           detector.configs["audio"]["samples"]) if wave is not None else None)
     timings["audio"] = time.perf_counter() - start - timings["temporal"]
     if video is None and audio is None:
-        raise ScanError(f"{path}: no face in any sampled frame and no audio track: "
+        raise NothingToJudge(f"{path}: no face in any sampled frame and no audio track: "
                         "nothing to judge")
     start = time.perf_counter()
     fused = _fuse(detector, video, audio)
@@ -205,7 +241,6 @@ def _judge(detector, path: Path, kind: str, frames, features, mask, wave,
     result = ScanResult(str(path), kind, score, _verdict(score, threshold), threshold,
                         modalities, frames, audio.parts if audio else [], fused.get("categories"))
     _mark_weak(result, None if wave is None else wave.size / 16_000)
-    result.explanation = explain(result)
     return result
 
 
@@ -246,6 +281,9 @@ def _fuse(detector, video, audio) -> dict:
     if fusion is None:
         scores = {"video": video.score if video else None, "audio": audio.score if audio else None}
         present = {k: s for k, s in scores.items() if s is not None}
+        if detector.metadata.get("late_fusion") == "max_calibrated" and len(present) == 1:
+            # one branch: its own score, judged against its own threshold
+            return {**scores, "overall": float(next(iter(present.values())))}
         if detector.metadata.get("late_fusion") == "max_calibrated":
             # each branch's score moved so that its own threshold sits at 0.5, then the most
             # suspicious branch decides: fake when any branch is past its threshold

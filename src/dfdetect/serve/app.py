@@ -83,6 +83,7 @@ def create_app(detector, *, max_upload_mb: float = 200, max_concurrent: int = 1,
         its pictures as data URLs."""
         from dfdetect.errors import DfdetectError
         from dfdetect.inference.scan import scan
+        from dfdetect.media.probe import media_kind
         from dfdetect.media.sniff import sniff_media
 
         if state["waiting"] >= max_waiting + max_concurrent:
@@ -104,7 +105,11 @@ def create_app(detector, *, max_upload_mb: float = 200, max_concurrent: int = 1,
             if kind is None:
                 raise HTTPException(415, "not a video, image or audio file (it does not "
                                          "decode as one)")
-            media = stored.rename(stored.with_suffix(SUFFIX[kind]))
+            # the upload's own extension when it names the kind (a .jpg stays a .jpg for the
+            # readers that go by extension), the kind's default otherwise
+            suffix = Path(file.filename or "").suffix.lower()
+            media = stored.rename(stored.with_suffix(
+                suffix if media_kind(f"x{suffix}") == kind else SUFFIX[kind]))
             async with running:
                 try:
                     result = await run_in_threadpool(scan, media, detector)
