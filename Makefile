@@ -25,6 +25,7 @@ bench: demo
 	$(VENV)/bin/python bench/preprocess.py --json | tee runs/bench/preprocess.json
 	$(VENV)/bin/python bench/train_throughput.py --json | tee runs/bench/train_throughput.json
 	$(VENV)/bin/python bench/synth_corpus.py --preset demo --json | tee runs/bench/synth_corpus.json
+	$(VENV)/bin/python bench/provenance.py | tee runs/bench/provenance.json
 	$(VENV)/bin/python bench/scan_latency.py --model runs/demo/bundle \
 		| tee runs/bench/scan_latency.json
 	$(VENV)/bin/python bench/scan_latency.py --model runs/demo/bundle --backend torch \
