@@ -59,3 +59,20 @@ def corrupt_manifest(signed: Path, out: Path) -> Path:
     damaged = bytes(b ^ 0xFF for b in data[box + 200:box + 400])
     out.write_bytes(data[:box + 200] + damaged + data[box + 400:])
     return out
+
+
+def truncate_manifest(signed: Path, out: Path) -> Path:
+    """``signed`` (a JPEG) with its last APP11 segment, the end of the JUMBF manifest box, cut
+    to half its length (the segment's length field updated, so the JPEG stays valid)."""
+    data, position, last = signed.read_bytes(), 2, None
+    while data[position + 1] != 0xDA:  # up to the start of the scan
+        length = int.from_bytes(data[position + 2:position + 4], "big")
+        if data[position + 1] == 0xEB:
+            last = (position, length)
+        position += 2 + length
+    assert last, f"{signed}: no APP11 segment"
+    start, length = last
+    half = length // 2
+    out.write_bytes(data[:start + 2] + half.to_bytes(2, "big") + data[start + 4:start + 2 + half]
+                    + data[start + 2 + length:])
+    return out

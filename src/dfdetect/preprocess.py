@@ -151,7 +151,11 @@ def face_track(path: str | os.PathLike, options: PreprocessOptions,
     start = time.perf_counter()
     frames, n_frames = read_frames(path, options.frames)
     timings["decode"] = time.perf_counter() - start
-    track = follow_main_face(_detector(options).detect([f.image for f in frames]))
+    detector = _detector(options)
+    found = detector.detect([f.image for f in frames])
+    if len(frames) == 1 and not found[0]:  # a photo: its face may fill it edge to edge
+        found = [detector.detect_filling(frames[0].image)]
+    track = follow_main_face(found)
     crops = [None if face is None else
              crop_face(frame.image, face, margin=options.margin, size=options.size)
              for frame, face in zip(frames, track, strict=True)]

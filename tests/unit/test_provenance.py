@@ -12,7 +12,7 @@ from dfdetect.provenance.credentials import read_credentials
 from dfdetect.provenance.findings import read_provenance
 from dfdetect.provenance.traces import read_traces
 from dfdetect.provenance.watermarks import KNOWN_MARKS, decode_bits, find_watermarks
-from tests.provenance_files import corrupt_manifest, photo, sign, watermark
+from tests.provenance_files import corrupt_manifest, photo, sign, truncate_manifest, watermark
 
 SDXL = KNOWN_MARKS["Stable Diffusion XL (generative-models, diffusers)"]
 
@@ -86,11 +86,12 @@ def test_a_damaged_manifest_is_an_unreadable_finding_not_a_crash(c2pa_dir, tmp_p
     plain = tmp_path / "plain.jpg"
     cv2.imwrite(str(plain), photo())
     signed = sign(plain, tmp_path / "signed.jpg", c2pa_dir)
-    damaged = corrupt_manifest(signed, tmp_path / "damaged.jpg")
-    provenance = read_provenance(damaged, "image")
-    assert provenance["status"] == "unreadable"
-    assert provenance["findings"][0].startswith("unreadable credentials")
-    assert cv2.imread(str(damaged)) is not None  # the picture itself still decodes
+    for damaged in (corrupt_manifest(signed, tmp_path / "damaged.jpg"),
+                    truncate_manifest(signed, tmp_path / "truncated.jpg")):
+        provenance = read_provenance(damaged, "image")
+        assert provenance["status"] == "unreadable", damaged.name
+        assert provenance["findings"][0].startswith("unreadable credentials")
+        assert cv2.imread(str(damaged)) is not None  # the picture itself still decodes
 
 
 def test_the_vectorised_decoder_reads_the_library_bits_exactly():

@@ -4,8 +4,9 @@ self-blended and swapped versions of them (no fake from any tool it will be judg
 One random stored face per video (or the photo) per epoch, each shown once real and once
 blended; the blended half is a self-blend 75 % of the time and a landmark-aligned swap with
 another person of the training split otherwise. Both halves then go through the same channel
-augmentations (resolution loss, JPEG, blur, noise, colour), so that only the blend tells them
-apart. Validation is the same construction on the validation split with fixed seeds.
+augmentations (resolution loss, an H.264 round trip, JPEG, blur, noise, colour), so that only
+the blend tells them apart. Validation is the same construction on the validation split with
+fixed seeds (without the resolution loss and the H.264 round trip, which are training-only).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class BlendTrainConfig:
     weight_decay: float = 1e-4
     swap_fraction: float = 0.25
     low_resolution: float = 0.3  # chance of a 0.35-0.8× down-and-up resize (small faces)
+    h264: float = 0.0  # chance of an H.264 round trip at CRF 18-40 (real and blended alike)
     patience: int = 4
     seed: int = 0
     num_workers: int = 2
@@ -85,9 +87,10 @@ class BlendedFaces(Dataset):
     """
 
     def __init__(self, items: list[dict], prepare, *, train: bool = False, seed: int = 0,
-                 swap_fraction: float = 0.25, low_resolution: float = 0.3) -> None:
+                 swap_fraction: float = 0.25, low_resolution: float = 0.3,
+                 h264: float = 0.0) -> None:
         self.items, self.prepare, self.train, self.seed = items, prepare, train, seed
-        self.swap_fraction, self.low_resolution = swap_fraction, low_resolution
+        self.swap_fraction, self.low_resolution, self.h264 = swap_fraction, low_resolution, h264
         self.rng = np.random.default_rng(seed)
         # swap donors of each item: everyone of another group (computed once, not per draw)
         groups = np.array([item["group"] for item in items])
@@ -128,6 +131,10 @@ class BlendedFaces(Dataset):
             small = cv2.resize(image, (max(16, int(w * factor)), max(16, int(h * factor))),
                                interpolation=cv2.INTER_AREA)
             image = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+        if self.train and rng.random() < self.h264:
+            from dfdetect.data.video_channel import h264_round_trip
+
+            image = h264_round_trip(image, int(rng.integers(18, 41)))
         tensor = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)
         return self.prepare(tensor), torch.tensor(float(fake))
 
@@ -220,7 +227,8 @@ def train_faces(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
     from dfdetect.config import save_config
 
     save_config(blend, out / "config.yaml")
-    options = {"swap_fraction": blend.swap_fraction, "low_resolution": blend.low_resolution}
+    options = {"swap_fraction": blend.swap_fraction, "low_resolution": blend.low_resolution,
+               "h264": blend.h264}
     train = BlendedFaces(train_items, face_transforms(spatial, True), train=True,
                          seed=blend.seed, **options)
     val = BlendedFaces(val_items, face_transforms(spatial), seed=blend.seed, **options)

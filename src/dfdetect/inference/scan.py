@@ -133,6 +133,7 @@ def scan(path: str | os.PathLike, detector, *, time_limit: float | None = None) 
         ...
         dfdetect.inference.scan.ScanError: notes.txt: not a video, image or audio file
     """
+    from dfdetect.media.animated import is_animated
     from dfdetect.media.probe import media_kind
 
     start = time.perf_counter()
@@ -142,15 +143,18 @@ def scan(path: str | os.PathLike, detector, *, time_limit: float | None = None) 
         raise ScanError(f"{path}: not a video, image or audio file")
     if not path.is_file():
         raise ScanError(f"{path}: file not found")
+    # an animated GIF or WebP is judged as the video it is; its file still reads as an image
+    stored = kind
+    kind = "video" if kind == "image" and is_animated(path) else kind
     from dfdetect.limits import time_limit as limit
     from dfdetect.provenance.findings import read_provenance
 
     with limit(time_limit, str(path)):
         try:
             result = _scan(path, kind, detector)
-            provenance = read_provenance(path, kind, result.picture)
+            provenance = read_provenance(path, stored, result.picture)
         except NothingToJudge as exc:
-            provenance = read_provenance(path, kind)
+            provenance = read_provenance(path, stored)
             if provenance["status"] == "none":
                 exc.provenance = provenance
                 raise
@@ -191,7 +195,10 @@ def _scan(path: Path, kind: str, detector) -> ScanResult:
                 raise ScanError(f"{path}: no video or audio stream") from None
             kind = "audio"  # an .mp4 holding only sound is an audio file
     started = time.perf_counter()
-    wave = _load_audio(path, kind) if kind in ("video", "audio") else None
+    from dfdetect.media.animated import ANIMATED_SUFFIXES
+
+    silent = path.suffix.lower() in ANIMATED_SUFFIXES  # GIF / WebP carry no sound
+    wave = _load_audio(path, kind) if kind in ("video", "audio") and not silent else None
     timings["audio_decode"] = time.perf_counter() - started
     result = _judge(detector, path, kind, frames, features, mask, wave, timings)
     result.crops, result.audio, result.backend = crops, wave, detector.backend

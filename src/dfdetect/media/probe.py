@@ -15,7 +15,9 @@ from dfdetect.fsutil import media_source
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg"})
 AUDIO_EXTENSIONS = frozenset({".flac", ".wav", ".mp3", ".ogg", ".m4a", ".aac", ".opus"})
-IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
+# .gif and .webp may be animated: a scan reads those as videos (media/animated.py)
+IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff",
+                              ".gif"})
 
 
 def media_kind(path: str | os.PathLike) -> str | None:

@@ -76,6 +76,10 @@ def read_frames(path: str | os.PathLike, k: int, *, max_side: int | None = None)
         raise VideoError(f"{path}: file not found")
     if path.stat().st_size == 0:
         raise VideoError(f"{path}: empty file")
+    from dfdetect.media.animated import is_animated
+
+    if is_animated(path):
+        return _read_animated(path, k, max_side)
     if path.suffix.lower() in IMAGE_EXTENSIONS:
         return [Frame(0, 0.0, _read_image(path))], 1
     import av
@@ -101,6 +105,30 @@ def read_frames(path: str | os.PathLike, k: int, *, max_side: int | None = None)
     if not frames:
         raise VideoError(f"{path}: no decodable frames")
     return frames, max(n_frames, frames[-1].index + 1)
+
+
+def _read_animated(path: Path, k: int, max_side: int | None) -> tuple[list[Frame], int]:
+    import cv2
+
+    from dfdetect.media.animated import read_animation
+
+    try:
+        decoded, total = read_animation(path, lambda n: sample_indices(n, k))
+    except TimeLimitError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - Pillow raises many types for bad animations
+        raise VideoError(f"{path}: not a readable animation ({type(exc).__name__})") from None
+    frames = []
+    for index, seconds, image in decoded:
+        height, width = image.shape[:2]
+        if max_side and max(width, height) > max_side:
+            scale = max_side / max(width, height)
+            image = cv2.resize(image, (round(width * scale), round(height * scale)),
+                               interpolation=cv2.INTER_AREA)
+        frames.append(Frame(index, seconds, image))
+    if not frames:
+        raise VideoError(f"{path}: no decodable frames")
+    return frames, total
 
 
 def _count_packets(container, stream) -> int:
