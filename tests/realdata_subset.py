@@ -10,7 +10,7 @@ import pandas as pd
 
 
 def make_subset(realdata: Path, out: Path, *, faces: int = 24, voices: int = 12,
-                holdout: int = 6) -> Path:
+                holdout: int = 3) -> Path:
     """``out/labels.csv`` with, per role, a few rows of each modality and source, and links
     to their files under ``out``; returns ``out``."""
     table = pd.read_csv(realdata / "labels.csv", dtype=str, keep_default_na=False)

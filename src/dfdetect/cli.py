@@ -25,7 +25,8 @@ app = typer.Typer(
 @app.command()
 def index(
     dataset: Annotated[str, typer.Argument(
-        help="ffpp, fakeavceleb, asvspoof2019, folder or labels")],
+        help="ffpp, fakeavceleb, asvspoof2019, celebdf, dfdc, asvspoof2021, inthewild, "
+             "wavefake, folder or labels")],
     out: Annotated[Path, typer.Option(help="manifest CSV to write")],
     root: Annotated[Path | None, typer.Option(
         help="the dataset's folder, in the layout it ships with (labels: paths are relative "
@@ -37,12 +38,16 @@ def index(
     seed: Annotated[int, typer.Option(help="seed for splits the dataset does not fix")] = 0,
     workers: Annotated[int, typer.Option(help="parallel probes")] = 4,
     splits: Annotated[Path | None, typer.Option(help="ffpp only: folder of split JSONs")] = None,
+    real: Annotated[Path | None, typer.Option(
+        help="wavefake only: the folder of the real LJSpeech / JSUT audio")] = None,
 ) -> None:
     """Index a dataset into the manifest CSV: one row per media item, problems kept with why."""
     from dfdetect.data.indexers import index_dataset
     from dfdetect.data.manifest import status_counts
 
     options = {"splits": splits} if splits is not None else {}
+    if real is not None:
+        options["real"] = real
     if dataset == "labels":
         if csv is None:
             raise DfdetectError("index labels needs --csv FILE")

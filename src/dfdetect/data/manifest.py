@@ -24,7 +24,8 @@ MODALITIES = ("video", "audio", "audiovisual", "image")
 # disjoint, but a user's copy may differ).
 # identity leakage across their splits is reported, not refused: the split is the dataset's own
 # (labels: the CSV's roles, and its groups are the leakage unit it defines)
-OFFICIAL_SPLIT_DATASETS = frozenset({"ffpp", "asvspoof2019", "labels"})
+OFFICIAL_SPLIT_DATASETS = frozenset({"ffpp", "asvspoof2019", "labels", "celebdf",
+                                     "asvspoof2021_la", "asvspoof2021_df"})
 
 
 @dataclass
@@ -79,7 +80,9 @@ def rows_to_frame(rows: list[ManifestRow]) -> pd.DataFrame:
         >>> rows_to_frame([ManifestRow("a", "folder", "real/a.mp4", "video", 0)]).label.tolist()
         [0]
     """
-    frame = pd.DataFrame([dataclasses.asdict(r) for r in rows], columns=list(COLUMNS))
+    # vars(), not dataclasses.asdict(): the rows are flat, and asdict's deep copies took 50 s
+    # for the 181,566 ASVspoof 2021 LA trials
+    frame = pd.DataFrame([vars(r) for r in rows], columns=list(COLUMNS))
     return _normalise(frame)
 
 
@@ -232,7 +235,8 @@ def validate_manifest(frame: pd.DataFrame, *, source: str = "manifest") -> list[
         bad = frame[frame[col].notna() & ~frame[col].isin([0, 1])]
         if len(bad):
             problems.append(f"{col} outside {{0, 1}}: rows {_names(bad['sample_id'])}")
-    bad = frame[frame["label"].isna()]
+    # a row indexed before its labels were released (ASVspoof 2021 without keys) says so
+    bad = frame[frame["label"].isna() & (frame["status"] != "unlabelled")]
     if len(bad):
         problems.append(f"label missing: rows {_names(bad['sample_id'])}")
     for col, allowed in (("split", SPLITS + ("",)), ("modality", MODALITIES)):

@@ -43,15 +43,16 @@ def split_groups(groups: Iterable[str], *, seed: int = 0,
         carry = [want_val - n_val, want_test - n_test]
         for i, group in enumerate(members):
             assignment[group] = "val" if i < n_val else "test" if i < n_val + n_test else "train"
-    _ensure_every_split(assignment, unique, rng)
+    _ensure_every_split(assignment, unique, rng, fractions)
     return assignment
 
 
-def _ensure_every_split(assignment: dict[str, str], groups: list[str], rng: random.Random) -> None:
+def _ensure_every_split(assignment: dict[str, str], groups: list[str], rng: random.Random,
+                        fractions: tuple[float, float, float]) -> None:
     if len(groups) < 3:
         return
-    for split in ("train", "val", "test"):
-        if split in assignment.values():
+    for split, fraction in zip(("train", "val", "test"), (1.0, *fractions[1:]), strict=True):
+        if split in assignment.values() or fraction <= 0:  # asked to stay empty: stays empty
             continue
         counts = {s: list(assignment.values()).count(s) for s in ("train", "val", "test")}
         donor = max(counts, key=counts.get)

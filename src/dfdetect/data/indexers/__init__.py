@@ -13,11 +13,16 @@ from pathlib import Path
 import pandas as pd
 
 from dfdetect.data.indexers.asvspoof2019 import index_asvspoof2019
+from dfdetect.data.indexers.asvspoof2021 import index_asvspoof2021
+from dfdetect.data.indexers.celebdf import index_celebdf
 from dfdetect.data.indexers.common import check_files
+from dfdetect.data.indexers.dfdc import index_dfdc
 from dfdetect.data.indexers.fakeavceleb import index_fakeavceleb
 from dfdetect.data.indexers.ffpp import index_ffpp
 from dfdetect.data.indexers.folder import index_folder
+from dfdetect.data.indexers.inthewild import index_inthewild
 from dfdetect.data.indexers.labels import index_labels
+from dfdetect.data.indexers.wavefake import index_wavefake
 from dfdetect.data.manifest import (
     rows_to_frame,
     validate_manifest,
@@ -30,6 +35,11 @@ INDEXERS: dict[str, Callable[..., list]] = {
     "ffpp": index_ffpp,
     "fakeavceleb": index_fakeavceleb,
     "asvspoof2019": index_asvspoof2019,
+    "celebdf": index_celebdf,
+    "dfdc": index_dfdc,
+    "asvspoof2021": index_asvspoof2021,
+    "inthewild": index_inthewild,
+    "wavefake": index_wavefake,
     "folder": index_folder,
     "labels": index_labels,
 }
@@ -48,7 +58,7 @@ def build_manifest(dataset: str, root: str | os.PathLike, *, probe: bool = True,
         Traceback (most recent call last):
         ...
         dfdetect.errors.DfdetectError: unknown dataset 'kinetics'; choose one of: ffpp, \
-fakeavceleb, asvspoof2019, folder, labels
+fakeavceleb, asvspoof2019, celebdf, dfdc, asvspoof2021, inthewild, wavefake, folder, labels
     """
     if dataset not in INDEXERS:
         raise DfdetectError(f"unknown dataset {dataset!r}; choose one of: {', '.join(INDEXERS)}")
