@@ -97,9 +97,40 @@ def voice_sources(holdout: pd.DataFrame, reference: pd.DataFrame, baseline: pd.D
     return pd.DataFrame(lines)
 
 
+def recipe_change(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """The headline figures of the previous build beside this one's (same files, same n).
+
+    Example:
+        >>> row = {"figure": "f", "AUC": 0.5, "95 % CI": "[0.4, 0.6]", "n real / fake": "1 / 1"}
+        >>> recipe_change(pd.DataFrame([row]), pd.DataFrame([row])).columns.tolist()
+        ['figure', 'before', 'before 95 % CI', 'now', 'now 95 % CI', 'n (now)']
+    """
+    return pd.DataFrame({"figure": after.figure, "before": before.AUC,
+                         "before 95 % CI": before["95 % CI"], "now": after.AUC,
+                         "now 95 % CI": after["95 % CI"], "n (now)": after["n real / fake"]})
+
+
+def _change_section(previous: Path | None, change: str, now: pd.DataFrame) -> str:
+    if previous is None:
+        return ""
+    thresholds = json.loads((previous / "bundle" / "thresholds.json").read_text())
+    before = headline(_scans(previous / "holdout"), _scans(previous / "reference"), thresholds)
+    return (f"\n### Effect of the last recipe change: {change}\n\nThe build before it, judged "
+            "on the same files (the change was decided before either was judged; a difference "
+            "inside the intervals is no difference).\n\n"
+            f"{markdown_table(recipe_change(before, now))}\n")
+
+
+def _interval(record: dict) -> str:
+    low, high = record.get("ci95", {}).get("auc", (float("nan"), float("nan")))
+    return f"[{low:.2f}, {high:.2f}]"
+
+
 def write_card(bundle: Path, holdout_dir: Path, reference_dir: Path, out: Path,
-               realdata: Path, reference_media: Path) -> None:
-    """Write the model card (see the module docstring).
+               realdata: Path, reference_media: Path, previous: Path | None = None,
+               change: str = "") -> None:
+    """Write the model card (see the module docstring); with ``previous`` (an earlier build
+    folder holding ``bundle/``, ``holdout/``, ``reference/``) also the effect of ``change``.
 
     Example:
         >>> write_card.__name__
@@ -123,6 +154,9 @@ def write_card(bundle: Path, holdout_dir: Path, reference_dir: Path, out: Path,
     family = pd.read_csv(holdout_dir / "family.csv")
     generator = pd.read_csv(holdout_dir / "generator.csv")
     ref_pooled = pd.read_csv(reference_dir / "pooled.csv")
+    figures = headline(holdout, reference, thresholds)
+    h264 = metadata.get("recipe", {}).get("faces", {}).get("h264", 0)
+    codec = f"an H.264 round trip ({h264:.0%} of faces), " if h264 else ""
     text = f"""# Model card: dfdetect default model
 
 What `dfdetect scan` and `dfdetect serve` use when no `--model` is given
@@ -137,7 +171,8 @@ validation or threshold choice.
   package; no ImageNet EfficientNet-B2 file can be had offline, so the research recipe's B2
   is not what ships) fine-tuned at {config['spatial']['image_size']} px on real faces against
   self-blended images (Shiohara & Yamasaki 2022) and landmark-aligned swaps between two real
-  people, with JPEG, resolution, blur and noise augmentation; one random face per video per
+  people, with {codec}JPEG, resolution, blur and noise augmentation (real and blended faces
+  alike); one random face per video per
   epoch. A video's score is the mean of its per-frame logits over {json.loads(
       (bundle / 'preprocess.json').read_text())['frames']} sampled frames (`mean_pool`).
 - **Voice branch**: a logistic model on long-term spectrum statistics (per-frequency mean,
@@ -160,8 +195,8 @@ validation or threshold choice.
 Each figure with its `n` and a 95 % stratified-bootstrap interval (Wilson for rates); a
 difference inside the intervals is no difference.
 
-{markdown_table(headline(holdout, reference, thresholds))}
-
+{markdown_table(figures)}
+{_change_section(previous, change, figures)}
 Baselines from the issue that asked for this model (measured there, not re-run here): a crude
 three-minute self-blending fine-tune of MobileNetV2 at 160 px,
 {', '.join(f'{k} {v}' for k, v in FACE_BASELINE.items())}.
@@ -185,11 +220,10 @@ three-minute self-blending fine-tune of MobileNetV2 at 160 px,
 ### Validation (train rows' own validation split; what selected the checkpoint and thresholds)
 
 - faces: AUC {validation.get('faces', {}).get('auc', float('nan')):.3f}
-  {validation.get('faces', {}).get('ci95', {}).get('auc', '')}, n {validation.get('faces', {}
+  {_interval(validation.get('faces', {}))}, n {validation.get('faces', {}
   ).get('n', '')} ({validation.get('faces', {}).get('what', '')})
 - voice: AUC {validation.get('voice', {}).get('auc', float('nan')):.3f}
-  {validation.get('voice', {}).get('ci95', {}).get('auc', '')}, n {validation.get('voice', {}
-  ).get('n', '')}
+  {_interval(validation.get('voice', {}))}, n {validation.get('voice', {}).get('n', '')}
 
 ## What it is not for
 
@@ -214,9 +248,12 @@ def main() -> None:
     parser.add_argument("--reference-media", type=Path,
                         default=Path("../shared/reference/media"))
     parser.add_argument("--out", type=Path, default=Path("MODEL_CARD.md"))
+    parser.add_argument("--previous", type=Path, default=None,
+                        help="an earlier build folder (bundle/, holdout/, reference/)")
+    parser.add_argument("--change", default="", help="what changed since --previous")
     args = parser.parse_args()
     write_card(args.bundle, args.holdout, args.reference, args.out, args.realdata,
-               args.reference_media)
+               args.reference_media, args.previous, args.change)
     print(f"wrote {args.out}")
 
 
