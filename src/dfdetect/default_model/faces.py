@@ -43,7 +43,7 @@ class BlendTrainConfig:
     weight_decay: float = 1e-4
     swap_fraction: float = 0.25
     low_resolution: float = 0.3  # chance of a 0.35-0.8× down-and-up resize (small faces)
-    h264: float = 0.0  # chance of an H.264 round trip at CRF 18-40 (real and blended alike)
+    h264: float = 0.5  # chance of an H.264 round trip at CRF 18-40 (real and blended alike)
     patience: int = 4
     seed: int = 0
     num_workers: int = 2
