@@ -81,20 +81,18 @@ def _image_fields(path: Path) -> tuple[list[tuple[str, str]], str]:
     with Image.open(path) as image:
         fields = [(f"{image.format} {key}", _text(value)) for key, value in image.info.items()
                   if isinstance(value, str | bytes) and key not in ("icc_profile", "exif", "xmp")]
+        xmp = _text(image.info.get("xmp") or image.info.get("XML:com.adobe.xmp") or "")
         # Pillow looks for a PNG's eXIf chunk past the pixels by decoding them all (20 ms for
         # 1080p): read EXIF only where it was met before the pixels
-        exif = image.getexif() if image.format != "PNG" or "exif" in image.info else {}
-        if not exif:
-            return fields, _text(image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
-                                 or "")
-        for tag in (ExifTags.Base.Software, ExifTags.Base.ImageDescription,
-                    ExifTags.Base.Artist, ExifTags.Base.Make):
-            if tag in exif:
-                fields.append((f"EXIF {tag.name}", _text(exif[tag])))
-        comment = exif.get_ifd(ExifTags.IFD.Exif).get(ExifTags.Base.UserComment)
-        if comment:
-            fields.append(("EXIF UserComment", _text(comment).removeprefix("UNICODE")))
-        xmp = _text(image.info.get("xmp") or image.info.get("XML:com.adobe.xmp") or "")
+        exif = image.getexif() if image.format != "PNG" or "exif" in image.info else None
+        if exif:
+            for tag in (ExifTags.Base.Software, ExifTags.Base.ImageDescription,
+                        ExifTags.Base.Artist, ExifTags.Base.Make):
+                if tag in exif:
+                    fields.append((f"EXIF {tag.name}", _text(exif[tag])))
+            comment = exif.get_ifd(ExifTags.IFD.Exif).get(ExifTags.Base.UserComment)
+            if comment:
+                fields.append(("EXIF UserComment", _text(comment).removeprefix("UNICODE")))
     return fields, xmp
 
 
