@@ -3,9 +3,18 @@
     python bench/preprocess.py [--frames 32] [--json]
 
 Prints one JSON line with: wall time of the whole stage with 2 workers on the 11 reference
-videos (162 s of FF++/DFDC video), videos/s and frames/s; the serial run against the bare cost
-of decoding the sampled frames plus running the detector on them (``overhead_ratio``, goal
-≤ 1.3); and the peak memory of serial runs over 1× and 3× the videos (flat is the goal).
+videos (162 s of FF++/DFDC video), videos/s and frames/s, with the face tracker (the default)
+and with full detection on every sampled frame (``--track off``: ``untracked``); the face
+detector's start-up (imports and weights, loaded once before the rows) as its own figure;
+the serial run against the bare cost of decoding the sampled frames plus running the full
+detector on them (``overhead_ratio``); the peak memory of serial runs over 1× and 3× the
+videos (flat is the goal) and of the largest worker of the parallel run.
+
+Goals (issue: preprocessing lean and decode-bound): ≤ 14 s wall on 2 cores, peak RSS
+≤ 1.2 GB, 352 / 352 faces. Peers measured in the same session as the issue, same videos:
+dfdetect before the tracker 21.8 s / 1.9 GB / 351 faces; PyAV 32 frames + MTCNN batch (no
+crops, no writes) 25.7 s / 1.7 GB / 352; the DFDC winner's inference-time face extraction
+31.6 s / 1.7 GB / 352; DeepfakeBench preprocessing (dlib) 187.2 s / 0.36 GB / 331.
 """
 
 from __future__ import annotations
@@ -41,18 +50,22 @@ RUN = """
 import json, resource, sys, time
 from dfdetect.preprocess import PreprocessOptions, preprocess
 start = time.perf_counter()
-report = preprocess(sys.argv[1], sys.argv[2], PreprocessOptions(frames=int(sys.argv[3])),
-                    workers=int(sys.argv[4]), progress=False)
+options = PreprocessOptions(frames=int(sys.argv[3]), track=sys.argv[5] == "on")
+report = preprocess(sys.argv[1], sys.argv[2], options, workers=int(sys.argv[4]),
+                    progress=False)
 print(json.dumps({"seconds": time.perf_counter() - start, "videos": len(report),
                   "faces": int(report.faces_found.sum()),
                   "frames": int(report.frames_sampled.sum()),
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "startup_seconds": report.attrs["startup_seconds"],
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "worker_peak_rss_mb":
+                      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
 
 
-def run_stage(manifest: Path, work: Path, frames: int, workers: int) -> dict:
+def run_stage(manifest: Path, work: Path, frames: int, workers: int, track: str = "on") -> dict:
     out = subprocess.run([sys.executable, "-c", RUN, str(manifest), str(work), str(frames),
-                          str(workers)], capture_output=True, text=True, check=True)
+                          str(workers), track], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -77,7 +90,7 @@ def bare_cost(manifest: Path, frames: int) -> dict:
         decoded, _ = read_frames(root / path, frames)
         decode += time.perf_counter() - start
         start = time.perf_counter()
-        detector.detect([f.image for f in decoded])
+        detector.detect([f.scaled(options.detect_short_side) for f in decoded])
         detect += time.perf_counter() - start
     return {"decode_seconds": round(decode, 2), "detect_seconds": round(detect, 2)}
 
@@ -97,6 +110,7 @@ def main() -> None:
         manifests[copies] = temp / f"m{copies}.csv"
         index_dataset("folder", root, manifests[copies], probe=False)
     parallel = run_stage(manifests[1], temp / "w-par", args.frames, workers=2)
+    untracked = run_stage(manifests[1], temp / "w-off", args.frames, workers=2, track="off")
     serial = {c: run_stage(m, temp / f"w-ser{c}", args.frames, workers=1)
               for c, m in manifests.items()}
     bare = bare_cost(manifests[1], args.frames)
@@ -105,13 +119,17 @@ def main() -> None:
         "videos": parallel["videos"], "frames_per_video": args.frames,
         "faces_found": parallel["faces"], "frames_sampled": parallel["frames"],
         "workers": 2, "seconds": round(parallel["seconds"], 2),
+        "startup_seconds": parallel["startup_seconds"],
         "videos_per_second": round(parallel["videos"] / parallel["seconds"], 3),
         "frames_per_second": round(parallel["frames"] / parallel["seconds"], 2),
+        "untracked": {"seconds": round(untracked["seconds"], 2),
+                      "faces_found": untracked["faces"]},
         "serial_seconds": round(serial[1]["seconds"], 2), **bare,
         "overhead_ratio": round(serial[1]["seconds"] / (bare["decode_seconds"]
                                                         + bare["detect_seconds"]), 3),
         "peak_rss_mb": {f"{serial[c]['videos']}_videos": round(serial[c]["peak_rss_mb"])
                         for c in serial},
+        "worker_peak_rss_mb": round(parallel["worker_peak_rss_mb"]),
     }
     print(json.dumps(result))
 

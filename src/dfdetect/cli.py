@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from dfdetect.cli_benchmark import benchmark
 from dfdetect.cli_inference import export, scan, serve
 from dfdetect.cli_train import compare_app, train_app
 from dfdetect.errors import DfdetectError
@@ -102,17 +103,23 @@ def preprocess(
     time_limit: Annotated[float, typer.Option(
         help="seconds allowed per row (0: no limit); a slower row is reported as failed")] = 600,
     root: Annotated[Path | None, typer.Option(help="dataset root if not recorded")] = None,
+    track: Annotated[str, typer.Option(
+        help="on: follow the face (full detection every 8th frame); off: detect every frame")
+    ] = "on",
 ) -> None:
     """Decode frames, find and crop the main face, extract 16 kHz audio; resumable, parallel."""
     from dfdetect.preprocess import PreprocessOptions
     from dfdetect.preprocess import preprocess as run
 
-    options = PreprocessOptions(frames=frames, size=size, margin=margin)
+    if track not in ("on", "off"):
+        raise DfdetectError(f"--track {track!r}: expected on or off")
+    options = PreprocessOptions(frames=frames, size=size, margin=margin, track=track == "on")
     report = run(manifest, out, options, workers=workers, shard=shard, root=root,
                  time_limit=time_limit or None)
     counts = report.status.value_counts().to_dict()
     typer.echo(f"{len(report)} rows: " + ", ".join(f"{n} {s}" for s, n in counts.items())
-               + f"; report in {out}")
+               + f"; face detector start-up {report.attrs['startup_seconds']:.1f} s; "
+               f"report in {out}")
     for line in report[report.status == "failed"].head(10).itertuples():
         typer.echo(f"  failed {line.sample_id}: {line.reason}")
 
@@ -271,7 +278,7 @@ def synth(
     typer.echo(f"wrote the {preset} corpus to {out} (see {out / 'synth_examples.png'})")
 
 
-for command in (scan, export, serve):
+for command in (scan, export, serve, benchmark):
     app.command()(command)
 
 

@@ -54,8 +54,11 @@ class PreprocessOptions:
     min_face: int = 32
     # P-Net at 0.7 is 9 % faster but lost one of 16 faces in a hands-over-face DFDC clip
     thresholds: tuple[float, float, float] = (0.6, 0.7, 0.7)
+    # follow the face (full detection on every 8th frame, a region search between them) or
+    # detect every frame in full (the reference the tracker is tested against)
+    track: bool = True
     audio: bool = True
-    version: int = 2  # 2: sidecars also give the landmarks in crop pixels
+    version: int = 3  # 2: sidecars give landmarks in crop pixels; 3: tracker, scaled decode
 
     def to_json(self) -> dict:
         return json.loads(json.dumps(dataclasses.asdict(self)))
@@ -99,9 +102,10 @@ def _detector(options: PreprocessOptions):
 
 
 def process_row(row: dict, root: Path, workdir: Path, options: PreprocessOptions,
-                time_limit: float | None = None) -> dict:
+                time_limit: float | None = None, threads: int = 0) -> dict:
     """Preprocess one manifest row; returns its report line. Never raises for bad media; a row
-    that takes longer than ``time_limit`` seconds is reported as failed.
+    that takes longer than ``time_limit`` seconds is reported as failed. ``threads``: the video
+    decoder's threads (0: FFmpeg's choice).
 
     Example:
         >>> import tempfile
@@ -118,7 +122,7 @@ def process_row(row: dict, root: Path, workdir: Path, options: PreprocessOptions
     try:
         with limit_time(time_limit, str(path)):
             if row["modality"] != "audio":
-                report.update(_faces(path, workdir, key, row["sample_id"], options))
+                report.update(_faces(path, workdir, key, row["sample_id"], options, threads))
             if options.audio and row["modality"] != "image":
                 report.update(_audio(path, workdir, key, required=row["modality"] == "audio"))
     except DfdetectError as exc:
@@ -132,11 +136,12 @@ def process_row(row: dict, root: Path, workdir: Path, options: PreprocessOptions
 
 
 def face_track(path: str | os.PathLike, options: PreprocessOptions,
-               timings: dict | None = None):
-    """Decode ``options.frames`` evenly spaced frames, find faces, follow the main one and crop
+               timings: dict | None = None, *, threads: int = 0):
+    """Decode ``options.frames`` evenly spaced frames, find and follow the main face and crop
     it: ``(frames, n_frames, faces, crops)``, face and crop None where the frame has none.
     Training crops and scan crops both come from here, so a detector sees what it learned on.
-    ``timings`` (a dict) receives the seconds spent decoding and detecting.
+    ``timings`` (a dict) receives the seconds spent decoding and detecting and the detector's
+    work counts; ``threads`` is the video decoder's thread count (0: FFmpeg's choice).
 
     Example:
         >>> face_track("missing.mp4", PreprocessOptions())
@@ -144,18 +149,22 @@ def face_track(path: str | os.PathLike, options: PreprocessOptions,
         ...
         dfdetect.media.video.VideoError: missing.mp4: file not found
     """
+    from dfdetect.media.face_tracking import track_main_face
     from dfdetect.media.faces import crop_face, follow_main_face
     from dfdetect.media.video import read_frames
 
     timings = {} if timings is None else timings
     start = time.perf_counter()
-    frames, n_frames = read_frames(path, options.frames)
+    frames, n_frames = read_frames(path, options.frames, threads=threads)
     timings["decode"] = time.perf_counter() - start
     detector = _detector(options)
-    found = detector.detect([f.image for f in frames])
-    if len(frames) == 1 and not found[0]:  # a photo: its face may fill it edge to edge
-        found = [detector.detect_filling(frames[0].image)]
-    track = follow_main_face(found)
+    if len(frames) == 1:  # a photo: its face may fill it edge to edge
+        image = frames[0].image
+        found = detector.detect([image])[0] or detector.detect_filling(image)
+        track = follow_main_face([found])
+    else:
+        track, counts = track_main_face(frames, detector, track=options.track)
+        timings.update({f"{k}_detections": v for k, v in counts.items()})
     crops = [None if face is None else
              crop_face(frame.image, face, margin=options.margin, size=options.size)
              for frame, face in zip(frames, track, strict=True)]
@@ -164,12 +173,12 @@ def face_track(path: str | os.PathLike, options: PreprocessOptions,
 
 
 def _faces(path: Path, workdir: Path, key: str, sample_id: str,
-           options: PreprocessOptions) -> dict:
+           options: PreprocessOptions, threads: int) -> dict:
     import cv2
 
     from dfdetect.media.faces import crop_landmarks
 
-    frames, n_frames, track, crops = face_track(path, options)
+    frames, n_frames, track, crops = face_track(path, options, threads=threads)
     final = workdir / "faces" / key
     staging = workdir / "faces" / f".tmp-{key}-{owner_tag()}"
     shutil.rmtree(staging, ignore_errors=True)
@@ -186,7 +195,7 @@ def _faces(path: Path, workdir: Path, key: str, sample_id: str,
                           crop_landmarks=crop_landmarks(face, options.margin, options.size))
         records.append(record)
     sidecar = {"sample_id": sample_id, "n_frames": n_frames, "options": options.to_json(),
-               "frame_size": list(frames[0].image.shape[:2]), "frames": records}
+               "frame_size": list(frames[0].shape), "frames": records}
     (staging / "faces.json").write_text(json.dumps(sidecar))
     _replace_dir(staging, final)
     faces = sum(r["face"] is not None for r in records)
@@ -247,7 +256,9 @@ def preprocess(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
     A row taking longer than ``time_limit`` seconds is stopped and reported as failed.
 
     Rows the manifest marks unusable are reported as ``excluded`` with the manifest's reason;
-    rows done before with the same options as ``cached``.
+    rows done before with the same options as ``cached``. The face detector is loaded once
+    before the rows (the report's ``attrs["startup_seconds"]``), so a row's ``seconds`` is its
+    own work, the same with one worker or many.
 
     Example:
         >>> preprocess("missing.csv", "/tmp/w")
@@ -274,8 +285,14 @@ def preprocess(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
             lines.append({**done, "status": "cached" if done["status"] == "ok" else done["status"]})
         else:
             todo.append(row)
+    startup = time.perf_counter()
+    if any(row["modality"] != "audio" for row in todo):
+        _detector(options)  # imports torch and MTCNN's weights; forked workers inherit them
+    startup = time.perf_counter() - startup
+    log.info("face detector loaded in %.1f s", startup)
     lines += _run(todo, base, workdir, options, workers, progress, time_limit)
     report = pd.DataFrame(lines, columns=list(REPORT_COLUMNS)).sort_values("sample_id")
+    report.attrs["startup_seconds"] = round(startup, 3)
     name = ("preprocess_report.csv" if count == 1
             else f"preprocess_report.shard-{index}-of-{count}.csv")
     with atomic_path(workdir / name) as tmp:
@@ -298,15 +315,22 @@ def _run(todo: list[dict], base: Path, workdir: Path, options: PreprocessOptions
             bar.update()
     else:
         threads = max(1, (os.cpu_count() or 1) // workers)
-        # Load the detector before forking: the workers inherit it instead of each paying
-        # for importing torch and loading the weights (no forward pass has run, so no thread
-        # pool is forked).
-        _detector(options)
+        # The detector was loaded before forking (see preprocess): the workers inherit it
+        # instead of each importing torch and loading the weights (no forward pass has run, so
+        # no thread pool is forked). Largest files first, so that no long row starts last.
+        todo = sorted(todo, key=lambda row: -_file_size(base / row["path"]))
         with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(threads,)) as pool:
-            futures = [pool.submit(process_row, row, base, workdir, options, time_limit)
+            futures = [pool.submit(process_row, row, base, workdir, options, time_limit, threads)
                        for row in todo]
             for future in as_completed(futures):
                 lines.append(future.result())
                 bar.update()
     bar.close()
     return lines
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # a missing file fails fast in its row

@@ -1,4 +1,5 @@
-"""Faces: MTCNN detection (facenet-pytorch, weights in its wheel), the main face, square crops.
+"""Faces: MTCNN detection (:mod:`dfdetect.media.mtcnn`, facenet-pytorch's weights), the main
+face, square crops.
 
 Detection runs on a copy of each frame whose shorter side is shrunk to ``detect_short_side``
 pixels, and boxes and landmarks are mapped back, so crops keep the source's full resolution.
@@ -31,6 +32,29 @@ class Face:
         """Geometric mean of width and height."""
         return math.sqrt(max(self.box[2] - self.box[0], 1.0) * max(self.box[3] - self.box[1], 1.0))
 
+    def scaled(self, fx: float, fy: float | None = None) -> Face:
+        """The same face in pixels ``fx`` (and ``fy``) times as large.
+
+        Example:
+            >>> Face((10, 10, 20, 30), 0.9, ((15, 20),)).scaled(2).box
+            (20, 20, 40, 60)
+        """
+        fy = fx if fy is None else fy
+        x1, y1, x2, y2 = self.box
+        return Face((x1 * fx, y1 * fy, x2 * fx, y2 * fy), self.prob,
+                    tuple((x * fx, y * fy) for x, y in self.landmarks))
+
+    def moved(self, dx: float, dy: float) -> Face:
+        """The same face with its origin moved by ``(dx, dy)`` px.
+
+        Example:
+            >>> Face((10, 10, 20, 30), 0.9, ()).moved(-10, 5).box
+            (0, 15, 10, 35)
+        """
+        x1, y1, x2, y2 = self.box
+        return Face((x1 + dx, y1 + dy, x2 + dx, y2 + dy), self.prob,
+                    tuple((x + dx, y + dy) for x, y in self.landmarks))
+
     def to_json(self) -> dict:
         return {"box": [round(v, 2) for v in self.box], "prob": round(self.prob, 5),
                 "landmarks": [[round(x, 2), round(y, 2)] for x, y in self.landmarks]}
@@ -46,26 +70,53 @@ class FaceDetector:
     """
 
     def __init__(self, *, detect_short_side: int = 360, thresholds=(0.6, 0.7, 0.7),
-                 min_face: int = 32, device: str = "cpu") -> None:
-        from facenet_pytorch import MTCNN
+                 min_face: int = 32) -> None:
+        from dfdetect.media.mtcnn import load_nets
 
         self.detect_short_side = detect_short_side
-        self.mtcnn = MTCNN(keep_all=True, thresholds=list(thresholds), min_face_size=min_face,
-                           device=device, post_process=False)
+        self.thresholds = tuple(thresholds)
+        self.min_face = min_face
+        self.pnet, self.rnet, self.onet = load_nets()
 
-    def detect(self, images: list[np.ndarray]) -> list[list[Face]]:
-        """Every face in every image (RGB uint8). Images of one size run as one batch."""
+    def detect(self, images: list[np.ndarray], short_side: int | None = None) -> list[list[Face]]:
+        """Every face in every image (RGB uint8), detected on a copy whose shorter side is
+        ``short_side`` px (default: the detector's own). Images of one size run as one batch.
+        """
+        short_side = short_side or self.detect_short_side
         results: list[list[Face]] = [[] for _ in images]
         by_shape: dict[tuple, list[int]] = {}
         for i, image in enumerate(images):
             by_shape.setdefault(image.shape, []).append(i)
         for shape, members in by_shape.items():
-            scale = self.detect_short_side / min(shape[:2])
-            batch = [_rescale(images[i], scale) for i in members]
-            boxes, probs, points = self.mtcnn.detect(np.stack(batch), landmarks=True)
-            for i, b, p, pts in zip(members, boxes, probs, points, strict=True):
-                results[i] = _faces(b, p, pts, scale)
+            scale = short_side / min(shape[:2])
+            batch = np.stack([_rescale(images[i], scale) for i in members])
+            for i, faces in zip(members, self._mtcnn(batch, self.min_face), strict=True):
+                results[i] = [face.scaled(1 / scale) for face in faces]
         return results
+
+    def detect_near(self, image: np.ndarray, face: Face) -> list[Face]:
+        """Faces that MTCNN's later stages find on a grid of boxes around ``face`` (see
+        :mod:`dfdetect.media.face_refine`): a tracker's step from one frame to the next,
+        a few milliseconds instead of a full pass. Boxes in the image's pixels.
+
+        Example:
+            >>> FaceDetector().detect_near(np.zeros((360, 640, 3), np.uint8),
+            ...                            Face((300, 100, 364, 180), 0.99, ()))
+            []
+        """
+        from dfdetect.media.face_refine import candidate_squares, refine
+
+        return _faces(*refine(image, candidate_squares(face.box), self.rnet, self.onet,
+                              self.thresholds[1:]))
+
+    def _mtcnn(self, batch: np.ndarray, minsize: float) -> list[list[Face]]:
+        """MTCNN's three stages on a batch of equal-size images; faces in batch pixels."""
+        from dfdetect.media.face_refine import refine
+        from dfdetect.media.mtcnn import propose
+
+        return [_faces(*refine(image, squares, self.rnet, self.onet, self.thresholds[1:]))
+                for image, squares in zip(batch, propose(self.pnet, batch, minsize,
+                                                         self.thresholds[0]), strict=True)]
 
     def detect_filling(self, image: np.ndarray) -> list[Face]:
         """Faces in an image where :meth:`detect` found none because the face fills it (a
@@ -83,8 +134,7 @@ class FaceDetector:
         for attempt in (padded, _equalised(padded)):
             found = self.detect([attempt])[0]
             if found:
-                return [Face(tuple(v - pad for v in f.box), f.prob,
-                             tuple((x - pad, y - pad) for x, y in f.landmarks)) for f in found]
+                return [face.moved(-pad, -pad) for face in found]
         return []
 
 
@@ -115,15 +165,10 @@ def _rescale(image: np.ndarray, scale: float) -> np.ndarray:
                       interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
 
 
-def _faces(boxes, probs, points, scale: float) -> list[Face]:
-    if boxes is None:
-        return []
-    # under numpy 2 facenet-pytorch returns object arrays: make them numeric
-    boxes = np.asarray(boxes, float).reshape(-1, 4) / scale
-    probs = np.asarray(probs, float).reshape(-1)
-    points = np.asarray(points, float).reshape(-1, 5, 2) / scale
-    return [Face(tuple(map(float, b)), float(p), tuple(map(tuple, pts.tolist())))
-            for b, p, pts in zip(boxes, probs, points, strict=True) if np.isfinite(b).all()]
+def _faces(boxes: np.ndarray, probs: np.ndarray, landmarks: np.ndarray) -> list[Face]:
+    return [Face(tuple(map(float, box)), float(prob), tuple(map(tuple, points.tolist())))
+            for box, prob, points in zip(boxes, probs, landmarks, strict=True)
+            if np.isfinite(box).all()]
 
 
 def follow_main_face(per_frame: list[list[Face]], max_jump: float = 1.0) -> list[Face | None]:
@@ -139,30 +184,66 @@ def follow_main_face(per_frame: list[list[Face]], max_jump: float = 1.0) -> list
         >>> [f.box[0] if f else None for f in follow_main_face([[a], [b, a], [b]])]
         [10, 10, None]
     """
+    anchor = main_face(per_frame, max_jump)
+    if anchor is None:
+        return [None] * len(per_frame)
+    return walk_track(len(per_frame), *anchor, lambda i, previous: per_frame[i], max_jump)
+
+
+def main_face(per_frame: list[list[Face]], max_jump: float = 1.0) -> tuple[int, Face] | None:
+    """``(frame, face)`` of the face seen in the most frames (larger on ties), or None.
+
+    Example:
+        >>> main_face([[], [Face((0, 0, 9, 9), 1, ())]])[0]
+        1
+    """
     candidates = [(i, face) for i, faces in enumerate(per_frame) for face in faces]
     if not candidates:
-        return [None] * len(per_frame)
+        return None
+    return max(candidates, key=lambda c: (face_support(per_frame, *c, max_jump), c[1].size))
 
-    def support(item) -> tuple[int, float]:
-        i, face = item
-        seen = sum(any(_distance(face, other) <= max_jump for other in faces)
-                   for j, faces in enumerate(per_frame) if j != i)
-        return seen, face.size
 
-    anchor_frame, anchor = max(candidates, key=support)
-    chosen: list[Face | None] = [None] * len(per_frame)
+def face_support(per_frame: list[list[Face]], frame: int, face: Face,
+                 max_jump: float = 1.0) -> int:
+    """In how many other frames a face lies within ``max_jump`` of ``face``.
+
+    Example:
+        >>> a = Face((10, 10, 50, 50), 0.99, ())
+        >>> face_support([[a], [a], []], 0, a)
+        1
+    """
+    return sum(any(face_distance(face, other) <= max_jump for other in faces)
+               for j, faces in enumerate(per_frame) if j != frame)
+
+
+def walk_track(n_frames: int, anchor_frame: int, anchor: Face, candidates,
+               max_jump: float = 1.0) -> list[Face | None]:
+    """From ``anchor`` forwards and backwards, frame by frame, to the nearest of
+    ``candidates(i, previous face)`` within ``max_jump``; None where none is near.
+
+    Example:
+        >>> a = Face((10, 10, 50, 50), 0.99, ())
+        >>> [f is a for f in walk_track(3, 1, a, lambda i, prev: [a] if i != 2 else [])]
+        [True, True, False]
+    """
+    chosen: list[Face | None] = [None] * n_frames
     chosen[anchor_frame] = anchor
-    for order in (range(anchor_frame + 1, len(per_frame)), range(anchor_frame - 1, -1, -1)):
+    for order in (range(anchor_frame + 1, n_frames), range(anchor_frame - 1, -1, -1)):
         previous = anchor
         for i in order:
-            near = [f for f in per_frame[i] if _distance(previous, f) <= max_jump]
+            near = [f for f in candidates(i, previous) if face_distance(previous, f) <= max_jump]
             if near:
-                chosen[i] = previous = min(near, key=lambda f, p=previous: _distance(p, f))
+                chosen[i] = previous = min(near, key=lambda f, p=previous: face_distance(p, f))
     return chosen
 
 
-def _distance(a: Face, b: Face) -> float:
-    """Centre distance in face sizes, plus how much the sizes differ (log ratio)."""
+def face_distance(a: Face, b: Face) -> float:
+    """Centre distance in face sizes of ``a``, plus how much the sizes differ (log ratio).
+
+    Example:
+        >>> face_distance(Face((0, 0, 10, 10), 1, ()), Face((10, 0, 20, 10), 1, ()))
+        1.0
+    """
     (ax, ay), (bx, by) = a.centre, b.centre
     return math.hypot(ax - bx, ay - by) / a.size + abs(math.log(b.size / a.size))
 

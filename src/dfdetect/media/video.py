@@ -1,17 +1,26 @@
 """Decode exactly the frames we need from a video with PyAV.
 
-K frames evenly spaced over the video, identified by their decode-order index (exact for
-variable frame rate too), rotated upright according to the stream's display matrix. Frames are
-decoded in one sequential pass that stops after the last one needed and converts only the
-sampled frames to RGB; for long videos with few samples, seeking to each one is faster and is
-used instead when the stream has a constant frame rate.
+K frames evenly spaced over the video, identified by their index in presentation order (the
+rank of their timestamp; exact for variable frame rate too), rotated upright according to the
+stream's display matrix.
+
+Decoding is planned from the packet table (one demux pass, no decoding): each sampled frame
+needs the packets from the keyframe before it up to its own, so runs of packets between those
+ranges are never decoded, and inside a range the decoder drops the non-reference frames that
+are only stepped over (``skip_frame = NONREF``: nothing refers to them, so every sampled frame
+is exactly what a plain decode gives; a test checks it). For long videos with few samples on a
+constant frame rate, seeking to each sample avoids even reading the packets between them.
+
+Decoded frames stay in the decoder's own format until a caller asks for pixels: a face
+detector asks for a small copy (:meth:`Frame.scaled`, scaled while converting to RGB), a crop
+for the full resolution (:attr:`Frame.image`), so no full-resolution RGB copy of every sample
+is ever held.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,13 +34,67 @@ class VideoError(DfdetectError):
     """A video that cannot be decoded: missing, empty, no video stream, no frames."""
 
 
-@dataclass
 class Frame:
-    """One decoded frame: its index in decode order, its time, and the upright RGB image."""
+    """One sampled frame: its index in presentation order, its time, and its upright pixels.
 
-    index: int
-    seconds: float
-    image: np.ndarray
+    Built from an RGB array (images, animations) or from a decoded PyAV frame, which is kept
+    in its own pixel format and converted on request.
+
+    Example:
+        >>> frame = Frame(3, 0.12, np.zeros((720, 1280, 3), np.uint8))
+        >>> frame.shape, frame.scaled(360).shape
+        ((720, 1280), (360, 640, 3))
+    """
+
+    def __init__(self, index: int, seconds: float, image: np.ndarray | None = None, *,
+                 decoded=None, rotation: int = 0) -> None:
+        if (image is None) == (decoded is None):
+            raise ValueError("a Frame needs exactly one of image or decoded")
+        self.index, self.seconds = index, seconds
+        self._array, self._decoded, self._rotation = image, decoded, rotation % 360
+
+    def __repr__(self) -> str:
+        return f"Frame(index={self.index}, seconds={self.seconds:.3f}, shape={self.shape})"
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Upright ``(height, width)``."""
+        if self._array is not None:
+            return self._array.shape[:2]
+        height, width = self._decoded.height, self._decoded.width
+        return (width, height) if self._rotation in (90, 270) else (height, width)
+
+    @property
+    def image(self) -> np.ndarray:
+        """The upright RGB image at full resolution. A decoded frame is converted on each
+        access (not cached, so that sampled frames never all hold full-size RGB at once)."""
+        if self._array is not None:
+            return self._array
+        return _upright(self._decoded.to_ndarray(format="rgb24"), self._rotation)
+
+    def scaled(self, short_side: int) -> np.ndarray:
+        """The upright RGB image with its shorter side ``short_side`` px (never enlarged): a
+        decoded frame is scaled by swscale while it converts, so the full size is never made."""
+        height, width = self.shape
+        scale = short_side / min(height, width)
+        if scale >= 1:
+            return self.image
+        size = _even(width * scale), _even(height * scale)
+        if self._array is not None:
+            import cv2
+
+            return cv2.resize(self._array, size, interpolation=cv2.INTER_AREA)
+        if self._rotation in (90, 270):
+            size = size[::-1]
+        # area averaging, as cv2.INTER_AREA for arrays: bilinear swscale aliases when it
+        # shrinks 3x, and MTCNN then misses borderline faces it finds on an averaged copy
+        rgb = self._decoded.to_ndarray(format="rgb24", width=size[0], height=size[1],
+                                       interpolation="AREA")
+        return _upright(rgb, self._rotation)
+
+
+def _even(value: float) -> int:
+    return max(2, int(round(value / 2)) * 2)
 
 
 def sample_indices(n_frames: int, k: int) -> list[int]:
@@ -58,12 +121,12 @@ def _upright(image: np.ndarray, degrees: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, k=(degrees // 90) % 4)) if degrees else image
 
 
-def read_frames(path: str | os.PathLike, k: int, *, max_side: int | None = None) -> tuple[
+def read_frames(path: str | os.PathLike, k: int, *, threads: int = 0) -> tuple[
         list[Frame], int]:
     """Decode ``k`` evenly spaced frames of ``path``; returns them and the video's frame count.
 
-    Images are one-frame videos. ``max_side`` shrinks frames whose longer side is larger (the
-    face detector does not need more; crops are then taken from these frames).
+    Images are one-frame videos. ``threads`` is the decoder's thread count (0: FFmpeg's
+    choice; 1 where several processes share the cores).
 
     Example:
         >>> read_frames("missing.mp4", 4)
@@ -79,7 +142,7 @@ def read_frames(path: str | os.PathLike, k: int, *, max_side: int | None = None)
     from dfdetect.media.animated import is_animated
 
     if is_animated(path):
-        return _read_animated(path, k, max_side)
+        return _read_animated(path, k)
     if path.suffix.lower() in IMAGE_EXTENSIONS:
         return [Frame(0, 0.0, _read_image(path))], 1
     import av
@@ -96,20 +159,101 @@ def read_frames(path: str | os.PathLike, k: int, *, max_side: int | None = None)
             raise VideoError(f"{path}: no video stream")
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        n_frames = stream.frames or _count_packets(container, stream)
-        wanted = sample_indices(n_frames, k)
-        if _seeking_pays(stream, n_frames, len(wanted)):
-            frames = _decode_seeking(container, stream, wanted, max_side)
-        else:
-            frames = _decode_sequential(container, stream, set(wanted), max_side)
+        stream.codec_context.thread_count = threads
+        frames, n_frames = _decode(container, stream, k)
     if not frames:
         raise VideoError(f"{path}: no decodable frames")
     return frames, max(n_frames, frames[-1].index + 1)
 
 
-def _read_animated(path: Path, k: int, max_side: int | None) -> tuple[list[Frame], int]:
-    import cv2
+def _decode(container, stream, k: int) -> tuple[list[Frame], int]:
+    if stream.frames and _seeking_pays(stream, stream.frames, k):
+        return _decode_seeking(container, stream, sample_indices(stream.frames, k)), stream.frames
+    table = _packet_table(container, stream)
+    wanted = sample_indices(len(table), k)
+    if _timestamps_usable(table):
+        frames = _decode_planned(container, stream, table, wanted)
+        if len(frames) == len(wanted):
+            return frames, len(table)
+        container.seek(0, stream=stream)  # a sample the plan missed (e.g. a dropped leading
+        stream.codec_context.flush_buffers()  # frame after a keyframe): decode everything
+    return _decode_sequential(container, stream, set(wanted)), len(table)
 
+
+def _packet_table(container, stream) -> list[tuple[int | None, bool]]:
+    """``(pts, is keyframe)`` of every video packet, in decode order; the container is then
+    rewound."""
+    table = [(packet.pts, packet.is_keyframe) for packet in container.demux(stream)
+             if packet.size]
+    container.seek(0, stream=stream)
+    return table
+
+
+def _timestamps_usable(table) -> bool:
+    stamps = [pts for pts, _ in table]
+    return bool(table) and None not in stamps and len(set(stamps)) == len(stamps) \
+        and table[0][1]
+
+
+def decode_ranges(table: list[tuple[int, bool]], wanted: list[int]) -> list[tuple[int, int]]:
+    """The runs of packets (decode-order positions, inclusive) that must be decoded to output
+    the frames at presentation indices ``wanted``: from the last keyframe at or before each
+    frame, whose timestamp is not after it, up to the frame's own packet; overlapping or
+    touching runs are merged.
+
+    Example:
+        >>> table = [(0, True), (1, False), (2, False), (3, True), (4, False), (5, False)]
+        >>> decode_ranges(table, [1]), decode_ranges(table, [1, 4]), decode_ranges(table, [2, 3])
+        ([(0, 1)], [(0, 1), (3, 4)], [(0, 3)])
+    """
+    order = sorted(range(len(table)), key=lambda position: table[position][0])
+    ranges: list[tuple[int, int]] = []
+    for index in sorted(wanted):
+        end = order[index]
+        pts = table[end][0]
+        start = next((p for p in range(end, -1, -1) if table[p][1] and table[p][0] <= pts), 0)
+        if ranges and start <= ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], end))
+        else:
+            ranges.append((start, end))
+    return ranges
+
+
+def _decode_planned(container, stream, table, wanted: list[int]) -> list[Frame]:
+    ordered = sorted(pts for pts, _ in table)
+    wanted_pts = {ordered[i]: i for i in wanted}
+    ranges = decode_ranges(table, wanted)
+    context = stream.codec_context
+    found: dict[int, Frame] = {}
+    position, current = -1, 0
+    for packet in container.demux(stream):
+        if not packet.size:
+            continue
+        position += 1
+        if current == len(ranges):
+            break
+        start, end = ranges[current]
+        if position < start:
+            continue
+        context.skip_frame = "DEFAULT" if packet.pts in wanted_pts else "NONREF"
+        _collect(context.decode(packet), stream, wanted_pts, found)
+        if position == end:  # drain what the decoder holds back, then start the next run clean
+            _collect(context.decode(None), stream, wanted_pts, found)
+            context.flush_buffers()
+            current += 1
+    context.skip_frame = "DEFAULT"
+    return [found[i] for i in sorted(found)]
+
+
+def _collect(decoded, stream, wanted_pts: dict, found: dict) -> None:
+    for frame in decoded:
+        index = wanted_pts.get(frame.pts)
+        if index is not None:
+            found[index] = Frame(index, float(frame.pts * stream.time_base), decoded=frame,
+                                 rotation=_rotation(frame))
+
+
+def _read_animated(path: Path, k: int) -> tuple[list[Frame], int]:
     from dfdetect.media.animated import read_animation
 
     try:
@@ -118,23 +262,10 @@ def _read_animated(path: Path, k: int, max_side: int | None) -> tuple[list[Frame
         raise
     except Exception as exc:  # noqa: BLE001 - Pillow raises many types for bad animations
         raise VideoError(f"{path}: not a readable animation ({type(exc).__name__})") from None
-    frames = []
-    for index, seconds, image in decoded:
-        height, width = image.shape[:2]
-        if max_side and max(width, height) > max_side:
-            scale = max_side / max(width, height)
-            image = cv2.resize(image, (round(width * scale), round(height * scale)),
-                               interpolation=cv2.INTER_AREA)
-        frames.append(Frame(index, seconds, image))
+    frames = [Frame(index, seconds, image) for index, seconds, image in decoded]
     if not frames:
         raise VideoError(f"{path}: no decodable frames")
     return frames, total
-
-
-def _count_packets(container, stream) -> int:
-    count = sum(1 for packet in container.demux(stream) if packet.size)
-    container.seek(0, stream=stream)
-    return count
 
 
 SEEK_GAP = 60  # frames between samples above which seeking beats decoding everything
@@ -148,7 +279,7 @@ def _seeking_pays(stream, n_frames: int, k: int) -> bool:
     return constant and k > 0 and n_frames / k >= SEEK_GAP
 
 
-def _decode_seeking(container, stream, wanted: list[int], max_side: int | None):
+def _decode_seeking(container, stream, wanted: list[int]) -> list[Frame]:
     fps = float(stream.average_rate)
     start = stream.start_time or 0
     frames: list[Frame] = []
@@ -158,14 +289,14 @@ def _decode_seeking(container, stream, wanted: list[int], max_side: int | None):
         for frame in container.decode(stream):
             if frame.pts is None or frame.pts < target - 1:
                 continue
-            image = _to_rgb(frame, max_side)
-            frames.append(Frame(index, float(frame.pts * stream.time_base),
-                                _upright(image, _rotation(frame))))
+            frames.append(Frame(index, float(frame.pts * stream.time_base), decoded=frame,
+                                rotation=_rotation(frame)))
             break
     return frames
 
 
-def _decode_sequential(container, stream, wanted: set[int], max_side: int | None):
+def _decode_sequential(container, stream, wanted: set[int]) -> list[Frame]:
+    """Every frame in output order up to the last wanted one (timestamps not needed)."""
     import av
 
     frames: list[Frame] = []
@@ -176,23 +307,13 @@ def _decode_sequential(container, stream, wanted: set[int], max_side: int | None
             index += 1
             if index in wanted:
                 seconds = float(frame.pts * stream.time_base) if frame.pts is not None else 0.0
-                image = _to_rgb(frame, max_side)
-                frames.append(Frame(index, seconds, _upright(image, _rotation(frame))))
+                frames.append(Frame(index, seconds, decoded=frame, rotation=_rotation(frame)))
             if index >= last:
                 break
     except av.error.FFmpegError:
         if not frames:  # a truncated file keeps the frames that decoded
             raise
     return frames
-
-
-def _to_rgb(frame, max_side: int | None) -> np.ndarray:
-    width, height = frame.width, frame.height
-    if max_side and max(width, height) > max_side:
-        scale = max_side / max(width, height)
-        width, height = int(round(width * scale)) // 2 * 2, int(round(height * scale)) // 2 * 2
-        return frame.to_ndarray(format="rgb24", width=width, height=height)
-    return frame.to_ndarray(format="rgb24")
 
 
 def _read_image(path: Path) -> np.ndarray:
