@@ -214,6 +214,23 @@ def fake_probability(model: torch.nn.Module, wave: np.ndarray, samples: int = 64
     return value
 
 
+def score_audio_rows(model, config: AudioTrainConfig, rows: pd.DataFrame, base: Path,
+                     label_column: str | None = None) -> np.ndarray:
+    """The model's logit (higher = more likely fake) for each manifest row, from the window
+    evaluation always uses (the first ``config.samples`` samples).
+
+    Example:
+        >>> score_audio_rows.__name__
+        'score_audio_rows'
+    """
+    from torch.utils.data import DataLoader
+
+    column = label_column or _label_column(rows, config.label_column)
+    clips = AudioClips(rows, base, label_column=column, samples=config.samples, cache=False)
+    logits, _ = predict_logits(model, DataLoader(clips, batch_size=config.batch_size))
+    return logits
+
+
 def evaluate_audio(checkpoint: str | os.PathLike, manifest_path: str | os.PathLike,
                    scores_out: str | os.PathLike, *, split: str = "test",
                    root: str | None = None) -> dict:
@@ -228,7 +245,6 @@ def evaluate_audio(checkpoint: str | os.PathLike, manifest_path: str | os.PathLi
         ...
         dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
     """
-    from torch.utils.data import DataLoader
 
     from dfdetect.evaluation.report import evaluate_cm
     from dfdetect.evaluation.scores import write_cm_scores
@@ -238,10 +254,8 @@ def evaluate_audio(checkpoint: str | os.PathLike, manifest_path: str | os.PathLi
     base = manifest_root(manifest_path, root)
     column = _label_column(manifest, config.label_column)
 
-    def score(rows: pd.DataFrame) -> np.ndarray:
-        clips = AudioClips(rows, base, label_column=column, samples=config.samples, cache=False)
-        logits, _ = predict_logits(model, DataLoader(clips, batch_size=config.batch_size))
-        return -logits  # higher = bona fide, as score files expect
+    def score(rows: pd.DataFrame) -> np.ndarray:  # higher = bona fide, as score files expect
+        return -score_audio_rows(model, config, rows, base, column)
 
     val_rows, test_rows = (_rows(manifest, s, column) for s in ("val", split))
     val_scores = score(val_rows)

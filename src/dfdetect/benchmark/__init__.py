@@ -1,0 +1,1 @@
+"""Benchmarks as papers report them: protocols, their cells, their tables."""
