@@ -27,7 +27,7 @@ app = typer.Typer(
 def index(
     dataset: Annotated[str, typer.Argument(
         help="ffpp, fakeavceleb, asvspoof2019, celebdf, dfdc, asvspoof2021, inthewild, "
-             "wavefake, folder or labels")],
+             "wavefake, deeperforensics, folder or labels")],
     out: Annotated[Path, typer.Option(help="manifest CSV to write")],
     root: Annotated[Path | None, typer.Option(
         help="the dataset's folder, in the layout it ships with (labels: paths are relative "
@@ -40,7 +40,8 @@ def index(
     workers: Annotated[int, typer.Option(help="parallel probes")] = 4,
     splits: Annotated[Path | None, typer.Option(help="ffpp only: folder of split JSONs")] = None,
     real: Annotated[Path | None, typer.Option(
-        help="wavefake only: the folder of the real LJSpeech / JSUT audio")] = None,
+        help="wavefake: the folder of the real LJSpeech / JSUT audio; deeperforensics: FF++'s "
+             "original_sequences/youtube/c23/videos")] = None,
 ) -> None:
     """Index a dataset into the manifest CSV: one row per media item, problems kept with why."""
     from dfdetect.data.indexers import index_dataset

@@ -1,8 +1,9 @@
-"""Celeb-DF v2, DFDC, ASVspoof 2021, In-the-Wild and WaveFake indexed from their layouts.
+"""Celeb-DF v2, DFDC, ASVspoof 2021, In-the-Wild, WaveFake and DeeperForensics-1.0 indexed
+from their layouts.
 
 Celeb-DF's test list, DFDC's sample metadata and the ASVspoof 2021 LA trial list are the real
 files of ../shared/reference, at full size. The ASVspoof 2021 keys, In-the-Wild's meta.csv and
-WaveFake's folders have no real copy reachable here: those skeletons are built from the
+WaveFake's and DeeperForensics' lists have no real copy reachable here: those skeletons are built from the
 documented format (../shared/reference/README.md) and say so.
 """
 
@@ -186,3 +187,50 @@ def test_wavefake_vocoders_and_the_real_corpus_share_utterance_groups(tmp_path):
     lj = frame[frame.group == "ljspeech/LJ001-0003"]
     assert len(lj) == 4 and lj.split.nunique() == 1  # the real clip and its three vocodings
     assert (frame.status == "ok").all()  # the real clips resolve from the manifest root
+
+
+def _write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def _deeperforensics(root, ffpp, *, splits=("train",) * 14 + ("val",) * 3 + ("test",) * 3):
+    """Skeleton from the layout the release documents (dataset/README.md of
+    EndlessSora/DeeperForensics-1.0): no real copy of its lists is reachable here."""
+    names = [f"{i:03d}_{'M' if i % 2 else 'W'}{100 + i:03d}" for i in range(len(splits) + 2)]
+    for variant in ("end_to_end", "end_to_end_level_3", "reenact_postprocess"):
+        for name in names:
+            touch(root / "manipulated_videos" / variant / f"{name}.mp4")
+    for split in ("train", "val", "test"):
+        listed = [f"{n}.mp4" for n, s in zip(names, splits, strict=False) if s == split]
+        _write(root / "lists" / "splits" / f"{split}.txt", "\n".join(listed) + "\n")
+    meta = root / "lists" / "manipulated_videos_distortions_meta"
+    _write(meta / "manipulated_videos_end_to_end_level_3_meta.txt",
+           "".join(f"manipulated_videos/end_to_end_level_3/{n}.mp4 CS:3\n" for n in names))
+    for name in names:
+        touch(ffpp / f"{name[:3]}.mp4")
+    return names
+
+
+def test_deeperforensics_official_splits_hold_for_every_variant_and_its_target(tmp_path):
+    root, ffpp = tmp_path / "DeeperForensics-1.0", tmp_path / "ffpp_c23"
+    names = _deeperforensics(root, ffpp)
+    assert main(["index", "deeperforensics", "--root", str(root), "--real", str(ffpp),
+                 "--no-probe", "--out", str(tmp_path / "m.csv")]) == 0
+    frame = read_manifest(tmp_path / "m.csv")
+    assert len(frame) == 3 * len(names) + len(names)
+    assert (frame.status == "unlisted").sum() == 8  # two names in no list: 3 variants + target
+    listed = frame[frame.status == "ok"]
+    assert listed.groupby("split").size().to_dict() == {"test": 12, "train": 56, "val": 12}
+    one = frame[frame.group == "M101"]  # a name's three variants and its target video
+    assert len(one) == 4 and one.split.nunique() == 1 and (one.label == 0).sum() == 1
+    level3 = frame[frame.category == "end_to_end_level_3"]
+    assert set(level3.compression) == {"CS:3"} and set(frame.manipulation) == {"DF-VAE", "real"}
+
+
+def test_deeperforensics_bad_lines_name_the_file_and_line(tmp_path):
+    root = tmp_path / "DeeperForensics-1.0"
+    _deeperforensics(root, tmp_path / "ffpp")
+    (root / "lists" / "splits" / "val.txt").write_text("014_W114.mp4\nnot a name\n")
+    with pytest.raises(Exception, match=r"val.txt, line 2: expected a manipulated video name"):
+        build_manifest("deeperforensics", root, probe=False)

@@ -16,6 +16,7 @@ from dfdetect.data.indexers.asvspoof2019 import index_asvspoof2019
 from dfdetect.data.indexers.asvspoof2021 import index_asvspoof2021
 from dfdetect.data.indexers.celebdf import index_celebdf
 from dfdetect.data.indexers.common import check_files
+from dfdetect.data.indexers.deeperforensics import index_deeperforensics
 from dfdetect.data.indexers.dfdc import index_dfdc
 from dfdetect.data.indexers.fakeavceleb import index_fakeavceleb
 from dfdetect.data.indexers.ffpp import index_ffpp
@@ -40,6 +41,7 @@ INDEXERS: dict[str, Callable[..., list]] = {
     "asvspoof2021": index_asvspoof2021,
     "inthewild": index_inthewild,
     "wavefake": index_wavefake,
+    "deeperforensics": index_deeperforensics,
     "folder": index_folder,
     "labels": index_labels,
 }
@@ -58,7 +60,8 @@ def build_manifest(dataset: str, root: str | os.PathLike, *, probe: bool = True,
         Traceback (most recent call last):
         ...
         dfdetect.errors.DfdetectError: unknown dataset 'kinetics'; choose one of: ffpp, \
-fakeavceleb, asvspoof2019, celebdf, dfdc, asvspoof2021, inthewild, wavefake, folder, labels
+fakeavceleb, asvspoof2019, celebdf, dfdc, asvspoof2021, inthewild, wavefake, deeperforensics, \
+folder, labels
     """
     if dataset not in INDEXERS:
         raise DfdetectError(f"unknown dataset {dataset!r}; choose one of: {', '.join(INDEXERS)}")
