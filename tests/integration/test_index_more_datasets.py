@@ -2,9 +2,10 @@
 from their layouts.
 
 Celeb-DF's test list, DFDC's sample metadata and the ASVspoof 2021 LA trial list are the real
-files of ../shared/reference, at full size. The ASVspoof 2021 keys, In-the-Wild's meta.csv and
-WaveFake's and DeeperForensics' lists have no real copy reachable here: those skeletons are built from the
-documented format (../shared/reference/README.md) and say so.
+files of ../shared/reference, at full size. The ASVspoof 2021 keys, In-the-Wild's meta.csv,
+WaveFake's folders and DeeperForensics' lists have no real copy reachable here: those
+skeletons are built from the documented format (../shared/reference/README.md, the
+DeeperForensics release's dataset/README.md) and say so.
 """
 
 from __future__ import annotations
