@@ -133,3 +133,9 @@ def test_a_bad_protocol_or_setting_is_one_clear_error(tmp_path, manifests, capsy
     assert main(["benchmark", "--protocol", "cross-dataset", "--manifest", "ffpp",
                  "--out", str(tmp_path / "o")]) == 2
     assert "expected NAME=CSV" in capsys.readouterr().err
+    leaky = tmp_path / "leaky.yaml"  # judging on the rows a model trained on is refused
+    leaky.write_text("name: leaky\nexperiments:\n  - branch: face\n    train: {dataset: ffpp}\n"
+                     "    test: [{dataset: ffpp, split: all}]\n")
+    assert main(["benchmark", "--protocol", str(leaky), "--manifest",
+                 f"ffpp={manifests['ffpp']}", "--out", str(tmp_path / "o")]) == 2
+    assert "only its test split may judge it" in capsys.readouterr().err

@@ -12,7 +12,8 @@ A protocol is a YAML file (the shipped ones are in ``dfdetect/resources/protocol
 
 ``dataset`` names a manifest given to ``dfdetect benchmark --manifest NAME=CSV``. A train set
 is the dataset's ``train`` and ``val`` rows (``val`` selects the checkpoint); a test set is
-its ``test`` rows (or ``split``). ``where`` keeps rows whose columns equal the given values.
+its ``test`` rows (or ``split``; ``split: all`` for a dataset used only for testing, as
+In-the-Wild is). ``where`` keeps rows whose columns equal the given values.
 ``leave_one_out`` trains once per manipulation of the training fakes, without it, and tests
 every model on each manipulation's fakes against the split's reals: the held-out method is the
 diagonal of the table.
@@ -75,7 +76,8 @@ class TestSet:
 
     def rows(self, manifest: pd.DataFrame, branch: str) -> pd.DataFrame:
         rows = _select(manifest, self.where)
-        rows = rows[rows.split == self.split]
+        if self.split != "all":  # all: a dataset no model trains on, judged whole
+            rows = rows[rows.split == self.split]
         if self.manipulation:
             rows = rows[(branch_labels(rows, branch) == 0) | (rows.manipulation
                                                               == self.manipulation)]
@@ -160,7 +162,11 @@ def expand(protocol: Protocol, manifests: dict[str, pd.DataFrame]) -> list[Cell]
             train = TrainSet(branch, *_source(experiment["train"]))
             for test in experiment.get("test") or []:
                 dataset, where = _source(test)
-                cells.append(Cell(train, TestSet(dataset, where, test.get("split", "test"))))
+                split = test.get("split", "test")
+                if split != "test" and dataset == train.dataset:
+                    raise DfdetectError(f"protocol {protocol.name}: {dataset} trains a model, "
+                                        f"so only its test split may judge it (not {split})")
+                cells.append(Cell(train, TestSet(dataset, where, split)))
             continue
         spec = experiment["leave_one_out"]
         dataset, where = _source(spec)
