@@ -41,8 +41,12 @@ def ffpp_faces(tiny_corpus, tmp_path_factory):
     base = tmp_path_factory.mktemp("spatial")
     manifest = base / "ffpp.csv"
     index_dataset("ffpp", tiny_corpus / "ffpp", manifest)
-    preprocess(manifest, base / "work", PreprocessOptions(frames=8, size=96), workers=2,
-               progress=False)
+    # full detection on every frame (the reference path): with the tracker's crops the debug
+    # model of spatial_checkpoint reached video AUC 0.750 on the 20 test videos, against
+    # 0.969 with these and 0.938 before the tracker existed, although the boxes agree (IoU
+    # mean 0.93, min 0.81 on these videos); not understood yet, see issue #19's notes
+    preprocess(manifest, base / "work", PreprocessOptions(frames=8, size=96, track=False),
+               workers=2, progress=False)
     return manifest, base
 
 
