@@ -63,7 +63,8 @@ def run_benchmark(protocol: Protocol, manifests: dict[str, str | Path], out: str
             continue
         trained = _train_stage(cell.train, frames, manifests, out, settings)
         result = run_stage(f"cell-{cell.key}", out, {"settings": settings},
-                           lambda c=cell: _judge(c, frames, manifests, out, settings, scored),
+                           lambda c=cell, t=trained: _judge(c, t, frames, manifests, out,
+                                                            settings, scored),
                            after=(_train_name(cell.train),))
         results.append(_row(cell, {"status": "done", "trained_on": trained["rows"], **result}))
     table = pd.DataFrame(results)
@@ -140,13 +141,12 @@ def _preprocess(dataset: str, manifests: dict, out: Path, settings: dict) -> Non
     run_stage(f"preprocess-{dataset}", out, dataclasses.asdict(options), work)
 
 
-def _judge(cell: Cell, frames: dict, manifests: dict, out: Path, settings: dict,
-           scored: dict) -> dict:
+def _judge(cell: Cell, trained: dict, frames: dict, manifests: dict, out: Path,
+           settings: dict, scored: dict) -> dict:
     """Scores of the cell's test rows under its train set's model, and their figures: all
     fakes, and the generators the model saw in training apart from those it did not.
     ``scored`` keeps each model's scores of each test split, which the cells of one split
     (one per held-out manipulation) share."""
-    trained = _train_stage(cell.train, frames, manifests, out, settings)  # done: reused
     source = (cell.train, cell.test.dataset, cell.test.where, cell.test.split)
     if source not in scored:
         split = dataclasses.replace(cell.test, manipulation="")

@@ -16,6 +16,8 @@ import itertools
 import cv2
 import numpy as np
 
+from dfdetect.media.mtcnn import nms, regress, squared
+
 SHIFTS = (-0.3, 0.0, 0.3)  # of the old box's side
 SIZES = (0.85, 1.15)
 
@@ -97,52 +99,3 @@ def _patches(image: np.ndarray, squares: np.ndarray, side: int):
             patch[sy - y1:ey - y1, sx - x1:ex - x1] = image[sy:ey, sx:ex]
         out[i] = cv2.resize(patch, (side, side), interpolation=cv2.INTER_AREA)
     return torch.from_numpy((out - 127.5) * 0.0078125).permute(0, 3, 1, 2).contiguous()
-
-
-def regress(boxes: np.ndarray, reg: np.ndarray, *, inclusive: bool = False) -> np.ndarray:
-    """Boxes moved by a network's corrections, given in box sizes (``inclusive``: sizes
-    counted with both end pixels, as R-Net's and O-Net's corrections are).
-
-    Example:
-        >>> regress(np.array([[0.0, 0, 10, 20]]), np.array([[0.1, 0, 0, 0.5]])).tolist()
-        [[1.0, 0.0, 10.0, 30.0]]
-    """
-    size = np.concatenate([boxes[:, 2:] - boxes[:, :2] + (1 if inclusive else 0)] * 2, axis=1)
-    return boxes + reg * size
-
-
-def squared(boxes: np.ndarray) -> np.ndarray:
-    """Each box made a square of its longer side, around the same centre.
-
-    Example:
-        >>> squared(np.array([[0.0, 0, 10, 20]])).tolist()
-        [[-5.0, 0.0, 15.0, 20.0]]
-    """
-    centre = (boxes[:, :2] + boxes[:, 2:]) / 2
-    half = (boxes[:, 2:] - boxes[:, :2]).max(axis=1, keepdims=True) / 2
-    return np.concatenate([centre - half, centre + half], axis=1)
-
-
-def nms(boxes: np.ndarray, scores: np.ndarray, threshold: float, kind: str) -> np.ndarray:
-    """Indices kept by greedy non-maximum suppression (overlap over the union, or over the
-    smaller box for ``kind="min"`` as MTCNN's last stage does), best score first.
-
-    Example:
-        >>> nms(np.array([[0.0, 0, 10, 10], [1, 1, 11, 11], [20, 20, 30, 30]]),
-        ...     np.array([0.9, 0.8, 0.7]), 0.5, "union").tolist()
-        [0, 2]
-    """
-    area = np.prod(boxes[:, 2:] - boxes[:, :2], axis=1)
-    order, kept = list(np.argsort(-scores)), []
-    while order:
-        best, rest = order[0], np.asarray(order[1:], int)
-        kept.append(best)
-        if not rest.size:
-            break
-        low = np.maximum(boxes[best, :2], boxes[rest, :2])
-        high = np.minimum(boxes[best, 2:], boxes[rest, 2:])
-        inter = np.prod(np.clip(high - low, 0, None), axis=1)
-        base = (np.minimum(area[best], area[rest]) if kind == "min"
-                else area[best] + area[rest] - inter)
-        order = list(rest[inter / np.maximum(base, 1e-9) <= threshold])
-    return np.asarray(kept, int)

@@ -5,7 +5,8 @@ whose files are read from the installed package without importing it: its import
 torchvision and, through it, ``torch._dynamo`` (1.7 s and 190 MB measured on 2 cores), which
 a preprocessing run would pay before its first frame. The first stage (P-Net over an image
 pyramid) is :func:`propose`; the later stages are :func:`dfdetect.media.face_refine.refine`,
-the same code the tracker runs on boxes placed around a known face.
+the same code the tracker runs on boxes placed around a known face. The box arithmetic both
+share (correction, squaring, suppression) is here.
 """
 
 from __future__ import annotations
@@ -113,8 +114,6 @@ def propose(pnet: PNet, batch: np.ndarray, minsize: float, threshold: float) -> 
         >>> [p.shape for p in propose(pnet, np.zeros((2, 60, 80, 3), np.uint8), 20, 0.6)]
         [(0, 4), (0, 4)]
     """
-    from dfdetect.media.face_refine import nms, regress, squared
-
     height, width = batch.shape[1:3]
     scale, scales = 12.0 / minsize, []
     while min(height, width) * scale >= 12:
@@ -156,3 +155,52 @@ def _grouped(hits: np.ndarray):
     for image in np.unique(hits[:, 0]):
         rows = hits[hits[:, 0] == image]
         yield int(image), (rows[:, 0], rows[:, 1], rows[:, 2])
+
+
+def regress(boxes: np.ndarray, reg: np.ndarray, *, inclusive: bool = False) -> np.ndarray:
+    """Boxes moved by a network's corrections, given in box sizes (``inclusive``: sizes
+    counted with both end pixels, as R-Net's and O-Net's corrections are).
+
+    Example:
+        >>> regress(np.array([[0.0, 0, 10, 20]]), np.array([[0.1, 0, 0, 0.5]])).tolist()
+        [[1.0, 0.0, 10.0, 30.0]]
+    """
+    size = np.concatenate([boxes[:, 2:] - boxes[:, :2] + (1 if inclusive else 0)] * 2, axis=1)
+    return boxes + reg * size
+
+
+def squared(boxes: np.ndarray) -> np.ndarray:
+    """Each box made a square of its longer side, around the same centre.
+
+    Example:
+        >>> squared(np.array([[0.0, 0, 10, 20]])).tolist()
+        [[-5.0, 0.0, 15.0, 20.0]]
+    """
+    centre = (boxes[:, :2] + boxes[:, 2:]) / 2
+    half = (boxes[:, 2:] - boxes[:, :2]).max(axis=1, keepdims=True) / 2
+    return np.concatenate([centre - half, centre + half], axis=1)
+
+
+def nms(boxes: np.ndarray, scores: np.ndarray, threshold: float, kind: str) -> np.ndarray:
+    """Indices kept by greedy non-maximum suppression (overlap over the union, or over the
+    smaller box for ``kind="min"`` as MTCNN's last stage does), best score first.
+
+    Example:
+        >>> nms(np.array([[0.0, 0, 10, 10], [1, 1, 11, 11], [20, 20, 30, 30]]),
+        ...     np.array([0.9, 0.8, 0.7]), 0.5, "union").tolist()
+        [0, 2]
+    """
+    area = np.prod(boxes[:, 2:] - boxes[:, :2], axis=1)
+    order, kept = list(np.argsort(-scores)), []
+    while order:
+        best, rest = order[0], np.asarray(order[1:], int)
+        kept.append(best)
+        if not rest.size:
+            break
+        low = np.maximum(boxes[best, :2], boxes[rest, :2])
+        high = np.minimum(boxes[best, 2:], boxes[rest, 2:])
+        inter = np.prod(np.clip(high - low, 0, None), axis=1)
+        base = (np.minimum(area[best], area[rest]) if kind == "min"
+                else area[best] + area[rest] - inter)
+        order = list(rest[inter / np.maximum(base, 1e-9) <= threshold])
+    return np.asarray(kept, int)

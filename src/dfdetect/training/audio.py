@@ -245,7 +245,6 @@ def evaluate_audio(checkpoint: str | os.PathLike, manifest_path: str | os.PathLi
         ...
         dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
     """
-
     from dfdetect.evaluation.report import evaluate_cm
     from dfdetect.evaluation.scores import write_cm_scores
 
