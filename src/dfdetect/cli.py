@@ -158,7 +158,7 @@ def evaluate(
     import json
 
     from dfdetect.errors import DfdetectError
-    from dfdetect.training.common import checkpoint_config
+    from dfdetect.recipes.checkpoints import checkpoint_config
 
     if labels is not None:
         from dfdetect.inference.collection import evaluate_collection

@@ -115,8 +115,7 @@ def train_fusion_command(
     import json
 
     from dfdetect.config import resolve_config
-    from dfdetect.evaluation.fusion import evaluate_fusion
-    from dfdetect.training.fusion import FusionTrainConfig, train_fusion
+    from dfdetect.training.fusion import FusionTrainConfig, evaluate_fusion, train_fusion
 
     settings = resolve_config(FusionTrainConfig, config, overrides)
     best = train_fusion(manifest, work, temporal, audio, out, settings)

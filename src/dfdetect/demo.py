@@ -201,9 +201,8 @@ def _contrastive_stage(out: Path, settings: dict, metrics: dict) -> dict:
 
 
 def _fusion_stage(manifest: Path, out: Path, settings: dict, seed: int) -> dict:
-    from dfdetect.evaluation.fusion import evaluate_fusion
     from dfdetect.explain.fusion_plots import fusion_comparison_figure
-    from dfdetect.training.fusion import FusionTrainConfig, train_fusion
+    from dfdetect.training.fusion import FusionTrainConfig, evaluate_fusion, train_fusion
 
     best = train_fusion(manifest, out / "work", out / "contrastive/checkpoints/best.ckpt",
                         out / "audio/checkpoints/best.ckpt", out / "fusion",

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,7 +26,7 @@ from tqdm.auto import tqdm
 from dfdetect.data.face_frames import face_label, face_transforms, load_crop
 from dfdetect.data.manifest import read_manifest, usable
 from dfdetect.fsutil import atomic_path, clear_stale_temps, save_npy, sha256_of
-from dfdetect.preprocess import sample_key
+from dfdetect.workdir import WorkDir, sample_key
 
 INDEX_COLUMNS = ["sample_id", "key", "frames", "faces", "label", "split", "manipulation",
                  "identity", "group", "checkpoint"]
@@ -45,17 +44,17 @@ def extract_features(checkpoint: str | os.PathLike, manifest_path: str | os.Path
         ...
         dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
     """
-    from dfdetect.training.spatial import load_spatial_model
+    from dfdetect.recipes.checkpoints import load_spatial_model
 
     model, config = load_spatial_model(checkpoint)
     weights = sha256_of(checkpoint)[:16]
-    workdir = Path(workdir)
-    clear_stale_temps(workdir / "features")  # left by a killed run
+    work = WorkDir(workdir)
+    clear_stale_temps(work.features_dir)  # left by a killed run
     rows = usable(read_manifest(manifest_path))
     rows = rows[rows.modality != "audio"].reset_index(drop=True)
     prepare = face_transforms(config)
     labels = face_label(rows)
-    index_path = workdir / "features" / "index.csv"
+    index_path = work.feature_index
     previous = pd.read_csv(index_path) if index_path.is_file() else pd.DataFrame()
     done = set() if previous.empty else set(
         previous.loc[previous.checkpoint == weights, "sample_id"])
@@ -63,8 +62,7 @@ def extract_features(checkpoint: str | os.PathLike, manifest_path: str | os.Path
     for i, row in enumerate(tqdm(rows.itertuples(), total=len(rows), desc="features",
                                  unit="video", disable=not progress or None)):
         key = sample_key(row.sample_id)
-        target = workdir / "features" / f"{key}.npy"
-        sidecar = workdir / "faces" / key / "faces.json"
+        target, sidecar = work.features(key), work.sidecar(key)
         if not sidecar.is_file():
             continue  # not preprocessed (or failed there): nothing to embed
         records = json.loads(sidecar.read_text())["frames"]
@@ -78,7 +76,7 @@ def extract_features(checkpoint: str | os.PathLike, manifest_path: str | os.Path
                 batch = torch.stack([prepare(load_crop(f)) for f in chunk])
                 embedded = model.forward_features(batch).numpy().astype(np.float16)
                 embeddings[face_rows[start:start + len(chunk)]] = embedded
-            save_npy(target.with_name(f"{key}.mask.npy"), mask)
+            save_npy(work.feature_mask(key), mask)
             save_npy(target, embeddings)
         lines.append({"sample_id": row.sample_id, "key": key, "frames": len(records),
                       "faces": int(mask.sum()), "label": int(labels[i]), "split": row.split,
@@ -102,8 +100,7 @@ def load_features(workdir: str | os.PathLike, key: str) -> tuple[np.ndarray, np.
         ...
         FileNotFoundError: no features for x in /nonexistent/features
     """
-    folder = Path(workdir) / "features"
-    if not (folder / f"{key}.npy").is_file():
-        raise FileNotFoundError(f"no features for {key} in {folder}")
-    return (np.load(folder / f"{key}.npy").astype(np.float32),
-            np.load(folder / f"{key}.mask.npy"))
+    work = WorkDir(workdir)
+    if not work.features(key).is_file():
+        raise FileNotFoundError(f"no features for {key} in {work.features_dir}")
+    return np.load(work.features(key)).astype(np.float32), np.load(work.feature_mask(key))

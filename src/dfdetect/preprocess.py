@@ -1,14 +1,6 @@
 """The preprocessing stage: every manifest row → face crops and/or 16 kHz audio in a work dir.
 
-Work directory layout::
-
-    WORKDIR/faces/<key>/<frame>.png       square face crops (lossless), one per sampled frame
-    WORKDIR/faces/<key>/faces.json        sidecar: per frame index, time, box, prob, landmarks
-    WORKDIR/audio/<key>.npy               the audio track, 16 kHz mono float32
-    WORKDIR/rows/<key>.json               the row's record: options, status, counts (written last)
-    WORKDIR/preprocess_report.csv         one line per manifest row (…shard-I-of-N.csv per shard)
-
-``<key>`` is the sample id made file-safe (see :func:`sample_key`). Each output is written under
+The work directory's layout is :mod:`dfdetect.workdir`'s. Each output is written under
 a temporary name and renamed into place, and the row record last, so a killed run leaves nothing
 a rerun would trust: rerunning skips rows whose record exists with the same options, redoes rows
 whose options changed, and finishes the rest.
@@ -17,7 +9,6 @@ whose options changed, and finishes the rest.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 import os
@@ -34,6 +25,7 @@ from tqdm.auto import tqdm
 from dfdetect.errors import DfdetectError
 from dfdetect.fsutil import atomic_path, clear_stale_temps, owner_tag, save_npy
 from dfdetect.limits import time_limit as limit_time
+from dfdetect.workdir import WorkDir, sample_key
 
 log = logging.getLogger(__name__)
 REPORT_COLUMNS = ("sample_id", "status", "frames_sampled", "faces_found", "has_audio",
@@ -62,19 +54,6 @@ class PreprocessOptions:
 
     def to_json(self) -> dict:
         return json.loads(json.dumps(dataclasses.asdict(self)))
-
-
-def sample_key(sample_id: str) -> str:
-    """A file-safe, collision-free name for a sample id.
-
-    Example:
-        >>> sample_key("ffpp/Deepfakes/c23/000_003")
-        'ffpp__Deepfakes__c23__000_003-c4488499'
-    """
-    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", sample_id.replace("/", "__"))[:120]
-    # surrogateescape: ids made from file names that are not valid UTF-8 keep their bytes
-    raw = sample_id.encode("utf-8", "surrogateescape")
-    return f"{readable}-{hashlib.sha1(raw).hexdigest()[:8]}"
 
 
 def parse_shard(text: str | None) -> tuple[int, int]:
@@ -130,7 +109,7 @@ def process_row(row: dict, root: Path, workdir: Path, options: PreprocessOptions
     except Exception as exc:  # noqa: BLE001 - a decoder bug on one file must not stop a batch
         report.update(status="failed", reason=f"{type(exc).__name__}: {exc}")
     report["seconds"] = round(time.perf_counter() - start, 3)
-    with atomic_path(workdir / "rows" / f"{key}.json") as tmp:
+    with atomic_path(WorkDir(workdir).row_record(key)) as tmp:
         tmp.write_text(json.dumps({"options": options.to_json(), "report": report}))
     return report
 
@@ -179,8 +158,8 @@ def _faces(path: Path, workdir: Path, key: str, sample_id: str,
     from dfdetect.media.faces import crop_landmarks
 
     frames, n_frames, track, crops = face_track(path, options, threads=threads)
-    final = workdir / "faces" / key
-    staging = workdir / "faces" / f".tmp-{key}-{owner_tag()}"
+    final = WorkDir(workdir).faces(key)
+    staging = WorkDir(workdir).faces_staging(key, owner_tag())
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     records = []
@@ -196,7 +175,7 @@ def _faces(path: Path, workdir: Path, key: str, sample_id: str,
         records.append(record)
     sidecar = {"sample_id": sample_id, "n_frames": n_frames, "options": options.to_json(),
                "frame_size": list(frames[0].shape), "frames": records}
-    (staging / "faces.json").write_text(json.dumps(sidecar))
+    (staging / WorkDir(workdir).sidecar(key).name).write_text(json.dumps(sidecar))
     _replace_dir(staging, final)
     faces = sum(r["face"] is not None for r in records)
     result = {"frames_sampled": len(records), "faces_found": faces}
@@ -225,14 +204,14 @@ def _audio(path: Path, workdir: Path, key: str, *, required: bool) -> dict:
         if required or "no audio stream" not in str(exc):
             raise
         return {"has_audio": False}  # a silent video is fine: it simply has no audio branch
-    save_npy(workdir / "audio" / f"{key}.npy", samples)
+    save_npy(WorkDir(workdir).audio(key), samples)
     return {"has_audio": True}
 
 
 # ---- the batch -------------------------------------------------------------------------------
 
 def _is_done(workdir: Path, key: str, options: PreprocessOptions) -> dict | None:
-    record_path = workdir / "rows" / f"{key}.json"
+    record_path = WorkDir(workdir).row_record(key)
     if not record_path.is_file():
         return None
     try:
@@ -293,9 +272,8 @@ def preprocess(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
     lines += _run(todo, base, workdir, options, workers, progress, time_limit)
     report = pd.DataFrame(lines, columns=list(REPORT_COLUMNS)).sort_values("sample_id")
     report.attrs["startup_seconds"] = round(startup, 3)
-    name = ("preprocess_report.csv" if count == 1
-            else f"preprocess_report.shard-{index}-of-{count}.csv")
-    with atomic_path(workdir / name) as tmp:
+    suffix = "" if count == 1 else f".shard-{index}-of-{count}"
+    with atomic_path(WorkDir(workdir).report(suffix)) as tmp:
         report.to_csv(tmp, index=False, errors="surrogateescape")
     return report
 

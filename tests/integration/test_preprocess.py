@@ -18,7 +18,8 @@ import pytest
 
 from dfdetect.cli import main
 from dfdetect.data.indexers import index_dataset
-from dfdetect.preprocess import PreprocessOptions, preprocess, sample_key
+from dfdetect.preprocess import PreprocessOptions, preprocess
+from dfdetect.workdir import sample_key
 
 
 def _link_reference_videos(reference: Path, root: Path) -> Path:

@@ -22,7 +22,7 @@ import pandas as pd
 import torch
 from torch.utils.data import Dataset
 
-from dfdetect.preprocess import sample_key
+from dfdetect.workdir import WorkDir, sample_key
 
 log = logging.getLogger(__name__)
 MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -55,8 +55,8 @@ def stored_faces(frame: pd.DataFrame, workdir: Path) -> list[list[StoredFace]]:
     """
     out = []
     for sample_id in frame["sample_id"]:
-        folder = workdir / "faces" / sample_key(sample_id)
-        sidecar = folder / "faces.json"
+        sidecar = WorkDir(workdir).sidecar(sample_key(sample_id))
+        folder = sidecar.parent
         if not sidecar.is_file():
             out.append([])
             continue

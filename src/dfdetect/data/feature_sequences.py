@@ -7,7 +7,6 @@ longest sequence and extends the masks with False, so no model ever reads paddin
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,6 +14,7 @@ import torch
 from torch.utils.data import Dataset
 
 from dfdetect.errors import DfdetectError
+from dfdetect.workdir import WorkDir
 
 
 def feature_index(workdir: str | os.PathLike, split: str | None = None) -> pd.DataFrame:
@@ -26,7 +26,7 @@ def feature_index(workdir: str | os.PathLike, split: str | None = None) -> pd.Da
         ...
         dfdetect.errors.DfdetectError: no feature index at /nonexistent/features/index.csv: ...
     """
-    path = Path(workdir) / "features" / "index.csv"
+    path = WorkDir(workdir).feature_index
     if not path.is_file():
         raise DfdetectError(f"no feature index at {path}: run dfdetect features first")
     index = pd.read_csv(path, keep_default_na=False, na_values=[""])
@@ -45,10 +45,10 @@ class FeatureSequences(Dataset):
 
     def __init__(self, index: pd.DataFrame, workdir: str | os.PathLike,
                  frame_dropout: float = 0.0, seed: int = 0) -> None:
-        folder = Path(workdir) / "features"
+        work = WorkDir(workdir)
         self.index = index.reset_index(drop=True)
         # the arrays are small (T × 1408 float16): loading them once keeps epochs fast
-        self.arrays = [(np.load(folder / f"{key}.npy"), np.load(folder / f"{key}.mask.npy"))
+        self.arrays = [(np.load(work.features(key)), np.load(work.feature_mask(key)))
                        for key in self.index.key]
         self.labels = self.index.label.astype(float).to_numpy()
         self.frame_dropout = frame_dropout

@@ -58,13 +58,13 @@ def face_items(manifest: pd.DataFrame, workdir: Path, split: str) -> list[dict]:
         ...            Path("."), "train")
         []
     """
-    from dfdetect.preprocess import sample_key
+    from dfdetect.workdir import WorkDir, sample_key
 
     rows = usable(manifest) if len(manifest) else manifest
     rows = rows[(rows.split == split) & (rows.modality != "audio") & (rows.label == 0)]
     items = []
     for row in rows.itertuples():
-        sidecar = workdir / "faces" / sample_key(row.sample_id) / "faces.json"
+        sidecar = WorkDir(workdir).sidecar(sample_key(row.sample_id))
         if not sidecar.is_file():
             continue
         frames = [(sidecar.parent / r["file"], np.asarray(r["crop_landmarks"], np.float32))

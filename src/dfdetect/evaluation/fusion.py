@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from dfdetect.evaluation.detection import detection_metrics
 from dfdetect.evaluation.intervals import auc_ci
-from dfdetect.fsutil import atomic_path
 from dfdetect.models.fusion import CATEGORIES
 
 
@@ -74,29 +69,3 @@ def fusion_metrics(scored: pd.DataFrame, *, split: str = "test") -> dict:
 
 def _auc(labels, scores) -> float | None:
     return detection_metrics(labels, scores)["auc"] if pd.Series(labels).nunique() == 2 else None
-
-
-def evaluate_fusion(checkpoint: str | os.PathLike, run: str | os.PathLike, *,
-                    split: str = "test") -> dict:
-    """Score the branch table of a fusion run (``run/branches.npz``) and write
-    ``run/fusion_<split>_metrics.json`` and ``run/fusion_scores.csv``.
-
-    Example:
-        >>> evaluate_fusion("missing.ckpt", "run")
-        Traceback (most recent call last):
-        ...
-        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
-    """
-    from dfdetect.training.fusion import fusion_scores, load_fusion_model
-
-    model, _ = load_fusion_model(checkpoint)
-    run = Path(run)
-    table = pd.read_csv(run / "branches.csv", keep_default_na=False, na_values=[""])
-    arrays = np.load(run / "branches.npz")
-    scored = fusion_scores(model, table, arrays["video"], arrays["audio"])
-    metrics = fusion_metrics(scored, split=split)
-    with atomic_path(run / f"fusion_{split}_metrics.json") as tmp:
-        tmp.write_text(json.dumps(metrics, indent=1))
-    with atomic_path(run / "fusion_scores.csv") as tmp:
-        scored.to_csv(tmp, index=False)
-    return metrics

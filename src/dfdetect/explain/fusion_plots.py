@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dfdetect.explain.figures import save_figure
+from dfdetect.figures import save_figure
 
 BARS = (("video_only_auc", "video branch alone"), ("audio_only_auc", "audio branch alone"),
         ("late_mean_auc", "late fusion: mean"), ("late_learned_auc", "late fusion: learned"),

@@ -15,7 +15,7 @@ import pandas as pd
 import torch
 
 from dfdetect.data.face_frames import MEAN, STD, face_transforms, load_crop
-from dfdetect.explain.figures import save_figure
+from dfdetect.figures import save_figure
 
 
 def gradcam_maps(model, images: torch.Tensor) -> np.ndarray:
@@ -94,7 +94,7 @@ def heatmap_pictures(model, frame_scores: pd.DataFrame, workdir: Path, config,
         >>> heatmap_pictures.__name__
         'heatmap_pictures'
     """
-    from dfdetect.preprocess import sample_key
+    from dfdetect.workdir import WorkDir, sample_key
 
     prepare = face_transforms(config)
     one_per_video = frame_scores.groupby("sample_id", sort=False).head(1)
@@ -107,7 +107,8 @@ def heatmap_pictures(model, frame_scores: pd.DataFrame, workdir: Path, config,
     def overlays(rows: pd.DataFrame) -> list[tuple[np.ndarray, str]]:
         if rows.empty:
             return []
-        paths = [workdir / "faces" / sample_key(r.sample_id) / r.frame for r in rows.itertuples()]
+        paths = [WorkDir(workdir).faces(sample_key(r.sample_id)) / r.frame
+                 for r in rows.itertuples()]
         images = torch.stack([prepare(load_crop(p)) for p in paths])
         maps = gradcam_maps(model, images)
         return [(overlay(_display(img), m),

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dfdetect.explain.figures import save_figure
+from dfdetect.figures import save_figure
 from dfdetect.media.audio import SAMPLE_RATE, load_audio
 from dfdetect.models.frontends import log_mel
 

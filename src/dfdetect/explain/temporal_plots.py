@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dfdetect.explain.figures import save_figure
+from dfdetect.figures import save_figure
 
 
 def temporal_comparison_figure(summary: pd.DataFrame, scores: dict[str, pd.DataFrame],

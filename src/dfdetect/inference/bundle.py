@@ -29,17 +29,9 @@ COMPONENTS = ("spatial", "temporal", "audio", "fusion")
 
 
 def _config_class_and_builder(component: str):
-    if component == "spatial":
-        from dfdetect.training.spatial import SpatialTrainConfig, build_network
-        return SpatialTrainConfig, build_network
-    if component == "temporal":
-        from dfdetect.training.temporal import TemporalTrainConfig, build_network
-        return TemporalTrainConfig, build_network
-    if component == "audio":
-        from dfdetect.training.audio import AudioTrainConfig, build_network
-        return AudioTrainConfig, build_network
-    from dfdetect.training.fusion import FusionTrainConfig, build_network
-    return FusionTrainConfig, build_network
+    from dfdetect.recipes.checkpoints import RECIPES
+
+    return RECIPES[component]
 
 
 def default_bundle() -> Path:
@@ -93,7 +85,7 @@ class Detector:
             ...
             dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
         """
-        from dfdetect.training.common import load_trained
+        from dfdetect.recipes.checkpoints import load_trained
 
         networks, configs = {}, {}
         for component, checkpoint in checkpoints.items():

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dfdetect.explain.figures import figure_png
+from dfdetect.figures import figure_png
 from dfdetect.fsutil import atomic_path
 
 STYLE = """

@@ -11,7 +11,6 @@ import dataclasses
 import json
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,43 +23,16 @@ from dfdetect.data.manifest import manifest_root, read_manifest, usable
 from dfdetect.errors import DfdetectError
 from dfdetect.evaluation.metrics import eer
 from dfdetect.fsutil import atomic_path
+from dfdetect.recipes.audio import AudioTrainConfig, build_network, model_options  # noqa: F401
+from dfdetect.recipes.checkpoints import load_audio_model
 from dfdetect.training.common import (
     last_checkpoint,
-    load_trained,
     make_trainer,
     predict_logits,
     selection_value,
 )
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class AudioTrainConfig:
-    """Options of ``dfdetect train audio`` (set with ``--set key=value`` or a YAML file)."""
-
-    model: str = "crnn"
-    size: str = "small"  # debug | small | base
-    frontend: str = "lfcc"  # lfcc | logmel
-    n_coeffs: int = 20
-    with_deltas: bool = True
-    samples: int = 64_600  # ≈ 4 s at 16 kHz, as the field's anchors use
-    batch_size: int = 32
-    epochs: int = 30
-    lr: float = 1e-3
-    weight_decay: float = 1e-4
-    augment: bool = True
-    channel: bool = False  # codecs, resampling, RawBoost: for real-world audio
-    class_weighting: bool = True
-    patience: int = 6
-    seed: int = 0
-    num_workers: int = 0
-    label_column: str = "audio_label"
-
-
-def _model_options(config: AudioTrainConfig) -> dict:
-    return {"size": config.size, "frontend": config.frontend, "n_coeffs": config.n_coeffs,
-            "with_deltas": config.with_deltas}
 
 
 def _lightning_module(config: AudioTrainConfig, pos_weight: float):
@@ -75,7 +47,7 @@ def _lightning_module(config: AudioTrainConfig, pos_weight: float):
             super().__init__()
             self.save_hyperparameters({"config": dataclasses.asdict(config),
                                        "pos_weight": pos_weight})
-            self.model = create_model(config.model, **_model_options(config))
+            self.model = create_model(config.model, **model_options(config))
             self.loss = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(pos_weight))
             self.outputs: list[tuple[torch.Tensor, torch.Tensor]] = []
 
@@ -170,30 +142,6 @@ def train_audio(manifest_path: str | os.PathLike, out: str | os.PathLike,
     best = out / "checkpoints" / "best.ckpt"
     log.info("best checkpoint %s (val EER %s)", best, trainer.checkpoint_callback.best_model_score)
     return best
-
-
-def load_audio_model(checkpoint: str | os.PathLike):
-    """The trained CRNN of a checkpoint, in eval mode, with the config it was trained with.
-
-    Example:
-        >>> load_audio_model("missing.ckpt")
-        Traceback (most recent call last):
-        ...
-        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
-    """
-    return load_trained(checkpoint, AudioTrainConfig, build_network)
-
-
-def build_network(config: AudioTrainConfig):
-    """The untrained CRNN a config describes (checkpoints and bundles fill in the weights).
-
-    Example:
-        >>> build_network(AudioTrainConfig(size="debug")).embedding_dim
-        64
-    """
-    from dfdetect.models.registry import create_model
-
-    return create_model(config.model, **_model_options(config))
 
 
 @torch.no_grad()

@@ -161,38 +161,3 @@ def predict_logits(model: torch.nn.Module, loader) -> tuple[np.ndarray, np.ndarr
     return torch.cat(logits).numpy(), torch.cat(labels).numpy()
 
 
-def checkpoint_config(checkpoint: str | Path) -> tuple[dict, dict]:
-    """The training config saved in a checkpoint, and the checkpoint itself.
-
-    Example:
-        >>> checkpoint_config("missing.ckpt")
-        Traceback (most recent call last):
-        ...
-        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
-    """
-    from dfdetect.errors import DfdetectError
-
-    if not Path(checkpoint).is_file():
-        raise DfdetectError(f"checkpoint not found: {checkpoint}")
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    return state["hyper_parameters"]["config"], state
-
-
-def load_trained(checkpoint: str | Path, config_class, build):
-    """Rebuild a trained network from a Lightning checkpoint: ``(model in eval mode, config)``.
-
-    ``build(config)`` makes the untrained network; the weights stored under ``model.`` are
-    loaded into it.
-
-    Example:
-        >>> load_trained("missing.ckpt", dict, lambda c: None)
-        Traceback (most recent call last):
-        ...
-        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
-    """
-    saved, state = checkpoint_config(checkpoint)
-    config = config_class(**saved)
-    model = build(config)
-    model.load_state_dict({k.removeprefix("model."): v for k, v in state["state_dict"].items()
-                           if k.startswith("model.")})
-    return model.eval(), config

@@ -18,6 +18,7 @@ from dfdetect.training.temporal import (
     load_temporal_model,
     train_temporal,
 )
+from dfdetect.workdir import WorkDir
 
 MODELS = ("tcn", "bilstm", "transformer")
 
@@ -69,7 +70,7 @@ def compare_temporal(workdir: str | os.PathLike, out: str | os.PathLike,
         histories[name] = metrics_history(out / name)
         model, trained = load_temporal_model(best)
         if frames is None:
-            frames = int(pd.read_csv(Path(workdir) / "features" / "index.csv").frames.max())
+            frames = int(pd.read_csv(WorkDir(workdir).feature_index).frames.max())
         cost = {"params": int(sum(p.numel() for p in model.parameters())),
                 "latency_ms": latency_ms(model, frames, trained.in_dim),
                 "checkpoint": str(best)}

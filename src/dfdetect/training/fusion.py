@@ -10,8 +10,8 @@ weights learned by logistic regression on train).
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,26 +22,9 @@ from dfdetect.config import save_config
 from dfdetect.errors import DfdetectError
 from dfdetect.fsutil import atomic_path
 from dfdetect.models.fusion import CATEGORIES
-from dfdetect.training.common import last_checkpoint, load_trained, make_trainer
-
-
-@dataclass
-class FusionTrainConfig:
-    """Options of ``dfdetect train fusion``."""
-
-    hidden: int = 64
-    dropout: float = 0.2
-    batch_size: int = 16
-    epochs: int = 80
-    lr: float = 1e-3
-    weight_decay: float = 1e-2
-    patience: int = 15
-    seed: int = 0
-    branch_weight: float = 0.5  # weight of the per-modality BCE terms
-    category_weight: float = 0.5  # weight of the 4-category cross-entropy
-    video_dim: int = 0  # set from the branches
-    audio_dim: int = 0
-
+from dfdetect.recipes.checkpoints import load_fusion_model
+from dfdetect.recipes.fusion import FusionTrainConfig, build_network  # noqa: F401 (re-exported)
+from dfdetect.training.common import last_checkpoint, make_trainer
 
 COLUMNS = ["sample_id", "split", "label", "video_label", "audio_label", "category",
            "manipulation", "has_video", "has_audio", "video_score", "audio_score"]
@@ -81,7 +64,7 @@ def branch_table(manifest_path: str | os.PathLike, workdir: str | os.PathLike, b
     from dfdetect.data.manifest import read_manifest, usable
     from dfdetect.features import load_features
     from dfdetect.inference.branches import audio_branch, video_branch
-    from dfdetect.preprocess import sample_key
+    from dfdetect.workdir import WorkDir, sample_key
 
     rows = usable(read_manifest(manifest_path))
     rows = rows[rows.modality == "audiovisual"].reset_index(drop=True)
@@ -102,7 +85,7 @@ def branch_table(manifest_path: str | os.PathLike, workdir: str | os.PathLike, b
             branch = video_branch(temporal, features, mask)
             video[i], table.loc[i, ["has_video", "video_score"]] = branch.embedding, (
                 True, branch.score)
-        wave_path = workdir / "audio" / f"{key}.npy"
+        wave_path = WorkDir(workdir).audio(key)
         if wave_path.is_file():
             branch = audio_branch(audio_model, np.load(wave_path), samples)
             audio[i], table.loc[i, ["has_audio", "audio_score"]] = branch.embedding, (
@@ -124,19 +107,6 @@ def _tensors(table: pd.DataFrame, video: np.ndarray, audio: np.ndarray):
             torch.tensor(table.video_label.fillna(table.label).to_numpy(np.float32)),
             torch.tensor(table.audio_label.fillna(table.label).to_numpy(np.float32)),
             torch.tensor(category.to_numpy(np.int64)))
-
-
-def build_network(config: FusionTrainConfig):
-    """The untrained network a config describes (checkpoints and bundles fill in the weights).
-
-    Example:
-        >>> build_network(FusionTrainConfig(video_dim=4, audio_dim=3)).category_head.out_features
-        4
-    """
-    from dfdetect.models.registry import create_model
-
-    return create_model("fusion", video_dim=config.video_dim, audio_dim=config.audio_dim,
-                        hidden=config.hidden, dropout=config.dropout)
 
 
 def _module(config: FusionTrainConfig, priors: tuple | None = None):
@@ -220,18 +190,6 @@ def train_fusion(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
     return out / "checkpoints" / "best.ckpt"
 
 
-def load_fusion_model(checkpoint: str | os.PathLike):
-    """The trained fusion head of a checkpoint (eval mode) and its config.
-
-    Example:
-        >>> load_fusion_model("missing.ckpt")
-        Traceback (most recent call last):
-        ...
-        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
-    """
-    return load_trained(checkpoint, FusionTrainConfig, build_network)
-
-
 @torch.no_grad()
 def fusion_scores(model, table: pd.DataFrame, video: np.ndarray,
                   audio: np.ndarray) -> pd.DataFrame:
@@ -251,3 +209,29 @@ def fusion_scores(model, table: pd.DataFrame, video: np.ndarray,
     for i, name in enumerate(CATEGORIES):
         scored[f"p_{name}"] = probabilities[:, i]
     return scored
+
+
+def evaluate_fusion(checkpoint: str | os.PathLike, run: str | os.PathLike, *,
+                    split: str = "test") -> dict:
+    """Score the branch table of a fusion run (``run/branches.npz``) and write
+    ``run/fusion_<split>_metrics.json`` and ``run/fusion_scores.csv``.
+
+    Example:
+        >>> evaluate_fusion("missing.ckpt", "run")
+        Traceback (most recent call last):
+        ...
+        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
+    """
+    from dfdetect.evaluation.fusion import fusion_metrics
+
+    model, _ = load_fusion_model(checkpoint)
+    run = Path(run)
+    table = pd.read_csv(run / "branches.csv", keep_default_na=False, na_values=[""])
+    arrays = np.load(run / "branches.npz")
+    scored = fusion_scores(model, table, arrays["video"], arrays["audio"])
+    metrics = fusion_metrics(scored, split=split)
+    with atomic_path(run / f"fusion_{split}_metrics.json") as tmp:
+        tmp.write_text(json.dumps(metrics, indent=1))
+    with atomic_path(run / "fusion_scores.csv") as tmp:
+        scored.to_csv(tmp, index=False)
+    return metrics

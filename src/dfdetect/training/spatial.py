@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,34 +19,9 @@ from dfdetect.config import save_config
 from dfdetect.data.manifest import read_manifest, usable
 from dfdetect.errors import DfdetectError
 from dfdetect.fsutil import atomic_path
-from dfdetect.training.common import fit_and_select, load_trained, selection_value
-
-
-@dataclass
-class SpatialTrainConfig:
-    """Options of ``dfdetect train spatial``."""
-
-    model: str = "efficientnet_b2"  # or spatial_debug
-    pretrained: str = "auto"  # auto | none | PATH
-    image_size: int = 260
-    # the input rule of the backbone's weights record (dfdetect.models.backbones), kept in the
-    # checkpoint and the bundle so that every consumer normalises the way training did
-    mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
-    std: tuple[float, float, float] = (0.229, 0.224, 0.225)
-    sampler: str = "class"  # class | identity | manipulation | uniform
-    samples_per_epoch: int = 0  # 0: as many draws as training videos
-    batch_size: int = 16
-    epochs: int = 20
-    lr: float = 3e-4
-    weight_decay: float = 1e-4
-    augment: bool = True
-    part_cutout: float = 0.3  # chance of hiding an eye, the nose or a mouth corner
-    patience: int = 5
-    seed: int = 0
-    num_workers: int = 2
-    devices: int = 1
-    num_nodes: int = 1
-    strategy: str = "auto"
+from dfdetect.recipes.checkpoints import load_spatial_model
+from dfdetect.recipes.spatial import SpatialTrainConfig, build_network  # noqa: F401 (re-exported)
+from dfdetect.training.common import fit_and_select, selection_value
 
 
 def face_rows(manifest: pd.DataFrame, split: str) -> pd.DataFrame:
@@ -154,31 +128,6 @@ def train_spatial(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
     return fit_and_select(_module(config), loaders, out, epochs=config.epochs,
                           patience=config.patience, progress=progress, devices=config.devices,
                           num_nodes=config.num_nodes, strategy=config.strategy)
-
-
-def load_spatial_model(checkpoint: str | os.PathLike):
-    """The trained spatial network of a checkpoint (eval mode) and its config.
-
-    Example:
-        >>> load_spatial_model("missing.ckpt")
-        Traceback (most recent call last):
-        ...
-        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
-    """
-    return load_trained(checkpoint, SpatialTrainConfig, build_network)
-
-
-def build_network(config: SpatialTrainConfig):
-    """The untrained face network a config describes, without pretrained weights (checkpoints
-    and bundles fill them in).
-
-    Example:
-        >>> build_network(SpatialTrainConfig(model="spatial_debug")).embedding_dim
-        64
-    """
-    from dfdetect.models.registry import create_model
-
-    return create_model(config.model, pretrained="none")
 
 
 @torch.no_grad()

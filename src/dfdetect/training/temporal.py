@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,43 +20,9 @@ import torch
 from dfdetect.config import save_config
 from dfdetect.data.feature_sequences import FeatureSequences, feature_index, pad_batch
 from dfdetect.errors import DfdetectError
-from dfdetect.training.common import last_checkpoint, load_trained, make_trainer
-
-
-@dataclass
-class TemporalTrainConfig:
-    """Options of ``dfdetect train temporal`` / ``train contrastive``."""
-
-    model: str = "bilstm"  # tcn | bilstm | transformer
-    hidden: int = 128
-    layers: int = 2
-    dropout: float = 0.2
-    frame_dropout: float = 0.1  # chance of hiding each face during training
-    batch_size: int = 16
-    epochs: int = 60
-    lr: float = 1e-3
-    weight_decay: float = 1e-2
-    patience: int = 12
-    seed: int = 0
-    triplet_weight: float = 0.0  # > 0: contrastive fine-tuning (BCE + weight × triplet)
-    margin: float = 0.3
-    mining: str = "batch_hard"  # batch_hard | semi_hard
-    pair_with_source: bool = True  # a fake's negative is its source real when in the batch
-    init_from: str = ""  # checkpoint whose weights start the run (the BiLSTM to fine-tune)
-    in_dim: int = 0  # set from the features
-
-
-def build_network(config: TemporalTrainConfig):
-    """The untrained network a config describes (checkpoints and bundles fill in the weights).
-
-    Example:
-        >>> build_network(TemporalTrainConfig(model="tcn", in_dim=8, hidden=16)).embedding_dim
-        16
-    """
-    from dfdetect.models.registry import create_model
-
-    return create_model(config.model, in_dim=config.in_dim, hidden=config.hidden,
-                        layers=config.layers, dropout=config.dropout)
+from dfdetect.recipes.checkpoints import load_temporal_model
+from dfdetect.recipes.temporal import TemporalTrainConfig, build_network  # noqa: F401 (re-exported)
+from dfdetect.training.common import last_checkpoint, make_trainer
 
 
 def _module(config: TemporalTrainConfig, groups: np.ndarray):
@@ -152,18 +117,6 @@ def train_temporal(workdir: str | os.PathLike, out: str | os.PathLike,
     trainer.fit(_module(config, groups), _loader(train, config.batch_size, sampler),
                 _loader(val, 64), ckpt_path=last_checkpoint(out))
     return out / "checkpoints" / "best.ckpt"
-
-
-def load_temporal_model(checkpoint: str | os.PathLike):
-    """The trained temporal network of a checkpoint (eval mode) and its config.
-
-    Example:
-        >>> load_temporal_model("missing.ckpt")
-        Traceback (most recent call last):
-        ...
-        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
-    """
-    return load_trained(checkpoint, TemporalTrainConfig, build_network)
 
 
 @torch.no_grad()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dfdetect.explain.figures import save_figure
+from dfdetect.figures import save_figure
 
 FIGURE = "synth_examples.png"
 

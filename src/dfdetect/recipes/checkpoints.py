@@ -1,0 +1,109 @@
+"""Trained networks from Lightning checkpoints: the config saved with the weights picks the
+recipe that rebuilds the network."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+from dfdetect.recipes.audio import AudioTrainConfig
+from dfdetect.recipes.audio import build_network as build_audio
+from dfdetect.recipes.fusion import FusionTrainConfig
+from dfdetect.recipes.fusion import build_network as build_fusion
+from dfdetect.recipes.spatial import SpatialTrainConfig
+from dfdetect.recipes.spatial import build_network as build_spatial
+from dfdetect.recipes.temporal import TemporalTrainConfig
+from dfdetect.recipes.temporal import build_network as build_temporal
+
+# component name (a bundle's file name) → (config class, network builder)
+RECIPES = {"spatial": (SpatialTrainConfig, build_spatial),
+           "temporal": (TemporalTrainConfig, build_temporal),
+           "audio": (AudioTrainConfig, build_audio),
+           "fusion": (FusionTrainConfig, build_fusion)}
+
+
+def checkpoint_config(checkpoint: str | Path) -> tuple[dict, dict]:
+    """The training config saved in a checkpoint, and the checkpoint itself.
+
+    Example:
+        >>> checkpoint_config("missing.ckpt")
+        Traceback (most recent call last):
+        ...
+        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
+    """
+    from dfdetect.errors import DfdetectError
+
+    if not Path(checkpoint).is_file():
+        raise DfdetectError(f"checkpoint not found: {checkpoint}")
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    return state["hyper_parameters"]["config"], state
+
+
+def load_trained(checkpoint: str | Path, config_class, build):
+    """Rebuild a trained network from a Lightning checkpoint: ``(model in eval mode, config)``.
+
+    ``build(config)`` makes the untrained network; the weights stored under ``model.`` are
+    loaded into it.
+
+    Example:
+        >>> load_trained("missing.ckpt", dict, lambda c: None)
+        Traceback (most recent call last):
+        ...
+        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
+    """
+    saved, state = checkpoint_config(checkpoint)
+    config = config_class(**saved)
+    model = build(config)
+    model.load_state_dict({k.removeprefix("model."): v for k, v in state["state_dict"].items()
+                           if k.startswith("model.")})
+    return model.eval(), config
+
+
+def load_spatial_model(checkpoint: str | os.PathLike):
+    """The trained spatial network of a checkpoint (eval mode) and its config.
+
+    Example:
+        >>> load_spatial_model("missing.ckpt")
+        Traceback (most recent call last):
+        ...
+        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
+    """
+    return load_trained(checkpoint, SpatialTrainConfig, build_spatial)
+
+
+def load_temporal_model(checkpoint: str | os.PathLike):
+    """The trained temporal network of a checkpoint (eval mode) and its config.
+
+    Example:
+        >>> load_temporal_model("missing.ckpt")
+        Traceback (most recent call last):
+        ...
+        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
+    """
+    return load_trained(checkpoint, TemporalTrainConfig, build_temporal)
+
+
+def load_audio_model(checkpoint: str | os.PathLike):
+    """The trained CRNN of a checkpoint, in eval mode, with the config it was trained with.
+
+    Example:
+        >>> load_audio_model("missing.ckpt")
+        Traceback (most recent call last):
+        ...
+        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
+    """
+    return load_trained(checkpoint, AudioTrainConfig, build_audio)
+
+
+def load_fusion_model(checkpoint: str | os.PathLike):
+    """The trained fusion head of a checkpoint (eval mode) and its config.
+
+    Example:
+        >>> load_fusion_model("missing.ckpt")
+        Traceback (most recent call last):
+        ...
+        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
+    """
+    return load_trained(checkpoint, FusionTrainConfig, build_fusion)
