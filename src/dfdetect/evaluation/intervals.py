@@ -7,6 +7,7 @@ fixed seed make an interval reproducible.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -86,3 +87,18 @@ def detection_cis(labels, scores, threshold: float) -> dict[str, list[float]]:
             "eer": bootstrap_ci(labels, scores,
                                 lambda y, s: eer(-s[y == 0], -s[y == 1])[0]),
             "acc": bootstrap_ci(labels, scores, lambda y, s: float(np.mean((s >= threshold) == y)))}
+
+
+def wilson_ci(k: int, n: int) -> list[float]:
+    """95 % Wilson interval of a proportion ``k / n`` (NaN for ``n = 0``).
+
+    Example:
+        >>> [round(v, 3) for v in wilson_ci(2, 22)]
+        [0.025, 0.278]
+    """
+    if n == 0:
+        return [math.nan, math.nan]
+    p, z = k / n, 1.96
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return [centre - half, centre + half]

@@ -16,11 +16,13 @@ import torch
 
 @dataclass
 class BranchOutput:
-    """One modality's evidence: embedding, fake probability, and per-part scores."""
+    """One modality's evidence: embedding, fake probability (and its logit, for scores that
+    must not saturate), and per-part scores."""
 
     embedding: np.ndarray
     score: float
     parts: list[dict]
+    logit: float = float("nan")
 
 
 @torch.no_grad()
@@ -39,8 +41,8 @@ def video_branch(temporal, features: np.ndarray, mask: np.ndarray) -> BranchOutp
     temporal.eval()
     x = torch.from_numpy(np.asarray(features, np.float32))[None]
     embedding = temporal.forward_features(x, torch.from_numpy(np.asarray(mask, bool))[None])
-    score = float(torch.sigmoid(temporal.forward_head(embedding))[0])
-    return BranchOutput(embedding[0].numpy(), score, [])
+    logit = temporal.forward_head(embedding)[0]
+    return BranchOutput(embedding[0].numpy(), float(torch.sigmoid(logit)), [], float(logit))
 
 
 def audio_windows(wave: np.ndarray, samples: int, sample_rate: int = 16_000) -> list[tuple]:
@@ -84,5 +86,5 @@ def audio_branch(model, wave: np.ndarray, samples: int) -> BranchOutput:
     mean = embeddings.mean(0, keepdim=True)
     parts = [{"start": round(a, 3), "end": round(b, 3), "score": float(s)}
              for (a, b, _), s in zip(windows, scores, strict=True)]
-    return BranchOutput(mean[0].numpy(), float(torch.sigmoid(model.forward_head(mean))[0]),
-                        parts)
+    logit = model.forward_head(mean)[0]
+    return BranchOutput(mean[0].numpy(), float(torch.sigmoid(logit)), parts, float(logit))

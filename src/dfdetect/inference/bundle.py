@@ -50,6 +50,25 @@ def default_bundle() -> Path:
     return path
 
 
+def update_metadata(path: str | os.PathLike, fields: dict) -> dict:
+    """Add or replace ``fields`` in a saved bundle's ``metadata.json`` (the weights, and so their
+    recorded SHA-256, are untouched); returns the new metadata.
+
+    Example:
+        >>> update_metadata("/nonexistent", {})
+        Traceback (most recent call last):
+        ...
+        dfdetect.errors.DfdetectError: not a detector bundle: /nonexistent (no metadata.json)
+    """
+    target = Path(path) / "metadata.json"
+    if not target.is_file():
+        raise DfdetectError(f"not a detector bundle: {path} (no metadata.json)")
+    metadata = {**json.loads(target.read_text()), **fields}
+    with atomic_path(target) as tmp:
+        tmp.write_text(json.dumps(metadata, indent=1, default=str))
+    return metadata
+
+
 @dataclass
 class Detector:
     """A loaded detector: networks (eval mode) with their configs, preprocessing settings,

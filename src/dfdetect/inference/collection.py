@@ -130,16 +130,6 @@ def markdown_table(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _wilson(k: int, n: int) -> list[float]:
-    """95 % Wilson interval of a proportion ``k / n``."""
-    if n == 0:
-        return [math.nan, math.nan]
-    p, z = k / n, 1.96
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return [round(centre - half, 3), round(centre + half, 3)]
-
-
 def _auc_line(reals: pd.DataFrame, fakes: pd.DataFrame, column: str) -> dict:
     from sklearn.metrics import roc_auc_score
 
@@ -188,17 +178,20 @@ def collection_tables(scans: pd.DataFrame, thresholds: dict) -> dict[str, pd.Dat
         >>> collection_tables(s, {"audio": 0.5})["pooled"].auc.tolist()
         [1.0]
     """
+    from dfdetect.evaluation.intervals import wilson_ci
+
     scans = judged(scans)
     scans["threshold_m"] = [thresholds.get(m, 0.5) for m in scans.modality]
     tables: dict[str, list[dict]] = {"pooled": [], "family": [], "generator": [], "source": []}
     for modality, part in scans.groupby("modality"):
         reals, fakes = part[part.label == 0], part[part.label == 1]
         called = int((reals.branch_score >= reals.threshold_m).sum())
+        interval = [round(v, 3) for v in wilson_ci(called, len(reals))]
         tables["pooled"].append({"modality": modality, **_auc_line(reals, fakes, "branch_score"),
                                  "threshold": thresholds.get(modality, 0.5),
                                  "reals_called_fake": f"{called}/{len(reals)}",
                                  "fpr": round(called / len(reals), 3) if len(reals) else None,
-                                 "fpr_ci95": _wilson(called, len(reals))})
+                                 "fpr_ci95": interval})
         for column in ("family", "generator"):
             for value, group in fakes.groupby(column):
                 tables[column].append({"modality": modality, column: value,

@@ -28,7 +28,6 @@ from dfdetect.recipes.checkpoints import load_audio_model
 from dfdetect.training.common import (
     last_checkpoint,
     make_trainer,
-    predict_logits,
     selection_value,
 )
 
@@ -146,17 +145,17 @@ def train_audio(manifest_path: str | os.PathLike, out: str | os.PathLike,
 
 @torch.no_grad()
 def fake_probability(model: torch.nn.Module, wave: np.ndarray, samples: int = 64_600) -> float:
-    """Probability that the speech in ``wave`` (16 kHz mono) is fake, from its first window.
+    """Probability that the speech in ``wave`` (16 kHz mono) is fake, scored as a scan scores
+    it: every window of the recording, the head on their mean embedding.
 
     Example:
         >>> from dfdetect.models.audio import CRNN
         >>> 0.0 <= fake_probability(CRNN(size="debug").eval(), np.zeros(8000, np.float32)) <= 1.0
         True
     """
-    from dfdetect.media.audio import fixed_length
+    from dfdetect.inference.branches import audio_branch
 
-    clip = torch.from_numpy(np.ascontiguousarray(fixed_length(wave, samples)))[None]
-    value = float(torch.sigmoid(model(clip))[0])
+    value = audio_branch(model, wave, samples).score
     if not np.isfinite(value):
         raise DfdetectError("the audio model produced a non-finite score")
     return value
@@ -164,19 +163,20 @@ def fake_probability(model: torch.nn.Module, wave: np.ndarray, samples: int = 64
 
 def score_audio_rows(model, config: AudioTrainConfig, rows: pd.DataFrame, base: Path,
                      label_column: str | None = None) -> np.ndarray:
-    """The model's logit (higher = more likely fake) for each manifest row, from the window
-    evaluation always uses (the first ``config.samples`` samples).
+    """The model's logit (higher = more likely fake) for each manifest row's whole recording,
+    by the scan's procedure (:func:`dfdetect.inference.branches.audio_branch`), so that an
+    evaluation measures what ``dfdetect scan`` reports.
 
     Example:
         >>> score_audio_rows.__name__
         'score_audio_rows'
     """
-    from torch.utils.data import DataLoader
+    from dfdetect.inference.branches import audio_branch
 
     column = label_column or _label_column(rows, config.label_column)
     clips = AudioClips(rows, base, label_column=column, samples=config.samples, cache=False)
-    logits, _ = predict_logits(model, DataLoader(clips, batch_size=config.batch_size))
-    return logits
+    return np.array([audio_branch(model, clips.waveform(i), config.samples).logit
+                     for i in range(len(clips))], np.float32)
 
 
 def evaluate_audio(checkpoint: str | os.PathLike, manifest_path: str | os.PathLike,
