@@ -118,7 +118,7 @@ def train_fusion_command(
     from dfdetect.training.fusion import FusionTrainConfig, evaluate_fusion, train_fusion
 
     settings = resolve_config(FusionTrainConfig, config, overrides)
-    best = train_fusion(manifest, work, temporal, audio, out, settings)
+    best = train_fusion(manifest, work, {"temporal": temporal, "audio": audio}, out, settings)
     metrics = evaluate_fusion(best, out)
     typer.echo(json.dumps({k: round(v, 4) for k, v in metrics.items()
                            if isinstance(v, float)}, indent=1))

@@ -210,8 +210,9 @@ def _fusion_stage(manifest: Path, out: Path, settings: dict, seed: int) -> dict:
     from dfdetect.explain.fusion_plots import fusion_comparison_figure
     from dfdetect.training.fusion import FusionTrainConfig, evaluate_fusion, train_fusion
 
-    best = train_fusion(manifest, out / "work", out / "contrastive/checkpoints/best.ckpt",
-                        out / "audio/checkpoints/best.ckpt", out / "fusion",
+    branches = {"temporal": out / "contrastive/checkpoints/best.ckpt",
+                "audio": out / "audio/checkpoints/best.ckpt"}
+    best = train_fusion(manifest, out / "work", branches, out / "fusion",
                         FusionTrainConfig(**settings["fusion"], seed=seed))
     metrics = evaluate_fusion(best, out / "fusion")
     validation = evaluate_fusion(best, out / "fusion", split="val")

@@ -86,7 +86,7 @@ def test_the_bundle_scans_video_audio_and_images(built, reference):
 
 def test_late_fusion_calls_fake_when_any_branch_passes_its_threshold(built):
     from dfdetect.inference.branches import BranchOutput
-    from dfdetect.inference.scan import _fuse
+    from dfdetect.inference.fusing import fuse
 
     detector = Detector.load(built / "bundle")
     t = detector.thresholds
@@ -94,12 +94,13 @@ def test_late_fusion_calls_fake_when_any_branch_passes_its_threshold(built):
     def branch(score):
         return BranchOutput(np.zeros(1), score, [])
 
-    below = _fuse(detector, branch(t["video"] * 0.9), branch(t["audio"] * 0.9))
-    one_above = _fuse(detector, branch(t["video"] * 0.9), branch(min(0.999, t["audio"] * 1.1)))
+    below = fuse(detector, {"video": branch(t["video"] * 0.9), "audio": branch(t["audio"] * 0.9)})
+    one_above = fuse(detector, {"video": branch(t["video"] * 0.9),
+                                "audio": branch(min(0.999, t["audio"] * 1.1))})
     assert below["overall"] < 0.5 <= one_above["overall"]
     # one branch alone keeps its own score, judged against its own threshold (a voice at
     # 1.05 × its threshold was shifted to ~0.53 and then compared with 0.64: called real)
-    alone = _fuse(detector, None, branch(min(0.999, t["audio"] * 1.05)))
+    alone = fuse(detector, {"audio": branch(min(0.999, t["audio"] * 1.05))})
     assert alone["overall"] == alone["audio"] >= t["audio"]
 
 

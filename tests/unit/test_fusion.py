@@ -1,4 +1,4 @@
-"""The fusion head: missing modalities are flags, and it starts as late noisy-OR fusion."""
+"""The fusion head: missing branches are flags, and it starts as late noisy-OR fusion."""
 
 from __future__ import annotations
 
@@ -8,54 +8,64 @@ import torch
 from dfdetect.inference.branches import audio_windows
 from dfdetect.models.fusion import CATEGORIES, FusionNet, noisy_or_logit
 
+DIMS = {"video": 6, "audio": 4, "sync": 3}
+
 
 def _net() -> FusionNet:
     torch.manual_seed(0)
-    return FusionNet(video_dim=6, audio_dim=4, hidden=8).eval()
+    return FusionNet(DIMS, hidden=8).eval()
 
 
-def test_an_absent_modality_is_never_read():
+def _inputs(rows: int) -> list[torch.Tensor]:
+    return [torch.randn(rows, d) for d in DIMS.values()]
+
+
+def test_an_absent_branch_is_never_read():
     net = _net()
-    video, audio = torch.randn(3, 6), torch.randn(3, 4)
-    has_video = torch.tensor([True, True, False])
-    has_audio = torch.tensor([True, False, True])
+    x = _inputs(4)
+    present = torch.tensor([[True, True, True], [True, False, False], [False, True, False],
+                            [True, True, False]])
     with torch.no_grad():
-        first = net(video, audio, has_video, has_audio)
-        changed_audio, changed_video = audio.clone(), video.clone()
-        changed_audio[1] = 1e4  # row 1 has no audio
-        changed_video[2] = -1e4  # row 2 has no video
-        second = net(changed_video, changed_audio, has_video, has_audio)
+        first = net(x, present)
+        changed = [t.clone() for t in x]
+        changed[1][1] = 1e4  # row 1 has no audio
+        changed[0][2] = -1e4  # row 2 has no video
+        changed[2][3] = 1e4  # row 3 has no sync
+        second = net(changed, present)
     assert torch.allclose(first["overall"], second["overall"])
+    assert torch.allclose(first["category"].nan_to_num(), second["category"].nan_to_num())
     assert torch.equal(first["overall"][1], first["video"][1])  # video alone decides
     assert torch.equal(first["overall"][2], first["audio"][2])  # audio alone decides
-    assert first["category"][1:].isnan().all() and not first["category"][0].isnan().any()
-    assert first["audio"][1].isnan() and first["video"][2].isnan()
-    assert first["category"].shape == (3, len(CATEGORIES))
+    assert first["category"][1:3].isnan().all() and not first["category"][[0, 3]].isnan().any()
+    assert first["audio"][1].isnan() and first["video"][2].isnan() and first["sync"][3].isnan()
+    assert first["category"].shape == (4, len(CATEGORIES))
 
 
 def test_before_training_the_fusion_is_the_noisy_or_of_the_branch_heads():
     net = _net()
-    video_head, audio_head = torch.nn.Linear(6, 1), torch.nn.Linear(4, 1)
-    net.set_priors(video_head, audio_head)
-    video, audio = torch.randn(5, 6), torch.randn(5, 4)
-    both = torch.ones(5, dtype=torch.bool)
+    heads = {name: torch.nn.Linear(dim, 1) for name, dim in DIMS.items()}
+    net.set_priors(heads)
+    x = _inputs(5)
+    every = torch.ones(5, 3, dtype=torch.bool)
     with torch.no_grad():
-        out = net(video, audio, both, both)
-        p_video = torch.sigmoid(video_head(video)).squeeze(-1)
-        p_audio = torch.sigmoid(audio_head(audio)).squeeze(-1)
-    assert torch.allclose(torch.sigmoid(out["video"]), p_video, atol=1e-6)
-    assert torch.allclose(torch.sigmoid(out["overall"]), 1 - (1 - p_video) * (1 - p_audio),
-                          atol=1e-5)
-    assert not any(p.requires_grad for p in net.video_prior.parameters())
+        out = net(x, every)
+        p = [torch.sigmoid(heads[name](t)).squeeze(-1) for name, t in zip(DIMS, x, strict=True)]
+    assert torch.allclose(torch.sigmoid(out["video"]), p[0], atol=1e-6)
+    expected = 1 - (1 - p[0]) * (1 - p[1]) * (1 - p[2])
+    assert torch.allclose(torch.sigmoid(out["overall"]), expected, atol=1e-5)
+    assert not any(p.requires_grad for p in net.priors.parameters())
 
 
 def test_noisy_or_logit_is_stable_at_the_extremes():
     a = torch.tensor([-30.0, 0.0, 30.0, 2.0])
     b = torch.tensor([-30.0, 0.0, -30.0, -1.0])
-    p = torch.sigmoid(noisy_or_logit(a, b))
+    both = torch.ones(4, 2, dtype=torch.bool)
+    logit = noisy_or_logit(torch.stack([a, b], -1), both)
     expected = 1 - (1 - torch.sigmoid(a)) * (1 - torch.sigmoid(b))
-    assert torch.isfinite(noisy_or_logit(a, b)).all()
-    assert torch.allclose(p, expected, atol=1e-6)
+    assert torch.isfinite(logit).all()
+    assert torch.allclose(torch.sigmoid(logit), expected, atol=1e-6)
+    only_a = torch.tensor([[True, False]] * 4)
+    assert torch.allclose(noisy_or_logit(torch.stack([a, b], -1), only_a)[1:], a[1:], atol=1e-4)
 
 
 def test_audio_windows_cover_the_recording_once():

@@ -35,23 +35,27 @@ def fusion_metrics(scored: pd.DataFrame, *, split: str = "test") -> dict:
     """
     from sklearn.linear_model import LogisticRegression
 
-    both = scored.iloc[0:0] if scored.empty else scored[
-        (scored.split == split) & scored.has_video & scored.has_audio]
+    names = [c.removeprefix("has_") for c in scored.columns if c.startswith("has_")]
+    every = scored[[f"has_{n}" for n in names]].all(axis=1) if names else scored.split != split
+    both = scored[(scored.split == split) & every]
     if both.empty:
         raise ValueError(f"no {split} rows with both modalities to evaluate")
     val = scored[scored.split == "val"]
-    train = scored[(scored.split == "train") & scored.has_video & scored.has_audio]
+    train = scored[(scored.split == "train") & every]
+
+    def label(name: str) -> str:
+        return f"{name}_label" if f"{name}_label" in scored else "label"
+
     thresholds = {"overall": _val_threshold(val, "label", "fused_overall"),
-                  "video": _val_threshold(val, "video_label", "fused_video"),
-                  "audio": _val_threshold(val, "audio_label", "fused_audio")}
+                  **{n: _val_threshold(val, label(n), f"fused_{n}") for n in names}}
     fused = detection_metrics(both.label, both.fused_overall, thresholds["overall"],
                               intervals=True)
     predicted = np.array(CATEGORIES)[both[[f"p_{c}" for c in CATEGORIES]].to_numpy().argmax(1)]
-    branch_logits = np.column_stack([_logit(both.video_score), _logit(both.audio_score)])
     learner = LogisticRegression().fit(
-        np.column_stack([_logit(train.video_score), _logit(train.audio_score)]), train.label)
-    alternatives = {"video_only_auc": both.video_score, "audio_only_auc": both.audio_score,
-                    "late_mean_auc": (both.video_score + both.audio_score) / 2,
+        np.column_stack([_logit(train[f"{n}_score"]) for n in names]), train.label)
+    branch_logits = np.column_stack([_logit(both[f"{n}_score"]) for n in names])
+    alternatives = {**{f"{n}_only_auc": both[f"{n}_score"] for n in names},
+                    "late_mean_auc": both[[f"{n}_score" for n in names]].mean(axis=1),
                     "late_learned_auc": learner.predict_proba(branch_logits)[:, 1]}
     return {
         "auc": fused["auc"], "acc": fused["acc"], "eer": fused["eer"],
@@ -59,9 +63,9 @@ def fusion_metrics(scored: pd.DataFrame, *, split: str = "test") -> dict:
         **{name: detection_metrics(both.label, s)["auc"] for name, s in alternatives.items()},
         "ci95": {**fused["ci95"], **{name: auc_ci(both.label, s)
                                      for name, s in alternatives.items()}},
-        "video_head_auc_on_video_label": _auc(both.video_label, both.fused_video),
-        "audio_head_auc_on_audio_label": _auc(both.audio_label, both.fused_audio),
-        "thresholds": thresholds, "n": int(len(both)), "split": split,
+        **{f"{n}_head_auc_on_{n}_label": _auc(both[label(n)], both[f"fused_{n}"])
+           for n in names},
+        "thresholds": thresholds, "n": int(len(both)), "split": split, "branches": names,
         "per_category_acc": {c: float(np.mean(predicted[both.category.to_numpy() == c] == c))
                              for c in CATEGORIES if (both.category == c).any()},
     }

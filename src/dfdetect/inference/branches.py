@@ -8,7 +8,7 @@ numbers a bundle was trained on are the numbers a scan computes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -23,6 +23,7 @@ class BranchOutput:
     score: float
     parts: list[dict]
     logit: float = float("nan")
+    details: dict = field(default_factory=dict)  # what the scan reports beside the score
 
 
 @torch.no_grad()

@@ -4,7 +4,8 @@ torch, and run them in scans.
 Exported (``BUNDLE/onnx/<component>.onnx``): the face backbone (crops → embeddings), the
 audio CRNN after its front end (LFCC/log-mel → embeddings; ONNX has no complex STFT, and the
 front end takes under a millisecond in torch), the temporal model (frame embeddings → video
-embedding) and the fusion head (both embeddings and presence flags → its four outputs). The
+embedding) and the fusion head (one embedding per branch and the presence flags → its
+outputs). The
 branches' fake heads are single linear layers and stay in torch.
 Grad-CAM needs gradients, so reports always use the torch face model.
 
@@ -95,27 +96,33 @@ def _check(component: str, network: nn.Module, session, inputs: tuple) -> dict:
             "probability": float((got_probability - probability).abs().max())}
 
 
-FUSION_OUTPUTS = ("overall", "video", "audio", "category")
-FUSION_INPUTS = ("video_embedding", "audio_embedding", "has_video", "has_audio")
+def _fusion_names(network: nn.Module) -> tuple[list[str], list[str]]:
+    """ONNX input and output names of a fusion head: one embedding per branch + presence."""
+    return ([f"{name}_embedding" for name in network.names] + ["present"],
+            ["overall", *network.names, "category"])
 
 
 class _FusionOutputs(nn.Module):
-    """The fusion head with a tuple output, as ONNX graphs return."""
+    """The fusion head with flat inputs and a tuple output, as ONNX graphs take and return."""
 
     def __init__(self, network: nn.Module) -> None:
         super().__init__()
         self.network = network
 
-    def forward(self, video, audio, has_video, has_audio):
-        out = self.network(video, audio, has_video, has_audio)
-        return tuple(out[name] for name in FUSION_OUTPUTS)
+    def forward(self, *inputs):
+        out = self.network(list(inputs[:-1]), inputs[-1])
+        return tuple(out[name] for name in _fusion_names(self.network)[1])
 
 
 def _fusion_inputs(network: nn.Module) -> tuple:
     generator = torch.Generator().manual_seed(0)
-    return (torch.randn(3, network.video_dim, generator=generator),
-            torch.randn(3, network.audio_dim, generator=generator),
-            torch.tensor([True, True, False]), torch.tensor([True, False, True]))
+    embeddings = [torch.randn(4, dim, generator=generator) for dim in network.dims.values()]
+    # every branch alone, all of them, and all but the first
+    count = len(network.dims)
+    present = torch.cat([torch.eye(count, dtype=torch.bool)[:min(count, 2)],
+                         torch.ones(1, count, dtype=torch.bool),
+                         torch.arange(count)[None] > 0])
+    return (*[e[:len(present)] for e in embeddings], present)
 
 
 def _export_fusion(network: nn.Module, target: Path) -> dict:
@@ -125,8 +132,8 @@ def _export_fusion(network: nn.Module, target: Path) -> dict:
     import onnxruntime as ort
 
     wrapper, inputs = _FusionOutputs(network).eval(), _fusion_inputs(network)
-    names = list(FUSION_INPUTS)
-    outputs = [f"{name}_logit" for name in FUSION_OUTPUTS]
+    names, outputs = _fusion_names(network)
+    outputs = [f"{name}_logit" for name in outputs]
     with warnings.catch_warnings(), atomic_path(target) as tmp:
         warnings.simplefilter("ignore")
         torch.onnx.export(wrapper, inputs, str(tmp), input_names=names, output_names=outputs,
@@ -153,14 +160,14 @@ class OnnxFusion(nn.Module):
 
         super().__init__()
         self.session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-        self.video_dim, self.audio_dim = network.video_dim, network.audio_dim
+        self.dims, self.names = network.dims, network.names
+        self.inputs, self.outputs = _fusion_names(network)
 
-    def forward(self, video, audio, has_video, has_audio) -> dict:
-        values = (video.numpy().astype(np.float32), audio.numpy().astype(np.float32),
-                  has_video.numpy(), has_audio.numpy())
-        outputs = self.session.run(None, dict(zip(FUSION_INPUTS, values, strict=True)))
+    def forward(self, embeddings: list, present) -> dict:
+        values = [e.numpy().astype(np.float32) for e in embeddings] + [present.numpy()]
+        outputs = self.session.run(None, dict(zip(self.inputs, values, strict=True)))
         return {name: torch.from_numpy(value)
-                for name, value in zip(FUSION_OUTPUTS, outputs, strict=True)}
+                for name, value in zip(self.outputs, outputs, strict=True)}
 
 
 def export_onnx(bundle: str | os.PathLike) -> dict:

@@ -16,7 +16,6 @@ import numpy as np
 import torch
 
 from dfdetect.errors import DfdetectError
-from dfdetect.models.fusion import CATEGORIES
 
 
 class ScanError(DfdetectError):
@@ -200,7 +199,11 @@ def _scan(path: Path, kind: str, detector) -> ScanResult:
     silent = path.suffix.lower() in ANIMATED_SUFFIXES  # GIF / WebP carry no sound
     wave = _load_audio(path, kind) if kind in ("video", "audio") and not silent else None
     timings["audio_decode"] = time.perf_counter() - started
-    result = _judge(detector, path, kind, frames, features, mask, wave, timings)
+    from dfdetect.inference.plugins import Evidence
+
+    evidence = Evidence(kind, frames, features, mask, crops, wave=wave)
+    result, judged = _judge(detector, path, kind, evidence)
+    timings.update(judged)
     result.crops, result.audio, result.backend = crops, wave, detector.backend
     result.picture = first if kind == "image" else None
     result.timings = {k: round(v, 4) for k, v in timings.items()}
@@ -208,11 +211,12 @@ def _scan(path: Path, kind: str, detector) -> ScanResult:
 
 
 @torch.no_grad()
-def _judge(detector, path: Path, kind: str, frames, features, mask, wave,
-           timings: dict) -> ScanResult:
-    from dfdetect.inference.branches import audio_branch, video_branch
+def _judge(detector, path: Path, kind: str, evidence) -> ScanResult:
+    from dfdetect.inference.fusing import fuse
+    from dfdetect.inference.plugins import branches_for
 
-    thresholds = detector.thresholds
+    thresholds, timings = detector.thresholds, {}
+    frames, mask = evidence.frames, evidence.mask
     if kind == "image":
         if not mask.any():
             raise NothingToJudge(f"{path}: no face found in the image")
@@ -221,44 +225,50 @@ def _judge(detector, path: Path, kind: str, frames, features, mask, wave,
                                 "verdict": _verdict(score, thresholds["image"])}}
         result = ScanResult(str(path), kind, score, _verdict(score, thresholds["image"]),
                             thresholds["image"], modalities, frames)
-        _mark_weak(result, None)
-        return result
-    start = time.perf_counter()
-    video = video_branch(detector.runner("temporal"), features, mask) if mask.any() else None
-    timings["temporal"] = time.perf_counter() - start
-    audio = (audio_branch(detector.runner("audio"), wave,
-                          detector.configs["audio"]["samples"]) if wave is not None else None)
-    timings["audio"] = time.perf_counter() - start - timings["temporal"]
-    if video is None and audio is None:
+        _mark_weak(result, {"image": _image_weakness(frames)})
+        return result, timings
+    outputs, weak = {}, {}
+    for branch in branches_for(detector):
+        start = time.perf_counter()
+        output = branch.run(detector, evidence)
+        timings[branch.name] = time.perf_counter() - start
+        if output is not None:
+            outputs[branch.name], weak[branch.name] = output, branch.weak(evidence)
+    if not outputs:
         raise NothingToJudge(f"{path}: no face in any sampled frame and no audio track: "
-                        "nothing to judge")
+                             "nothing to judge")
     start = time.perf_counter()
-    fused = _fuse(detector, video, audio)
+    fused = fuse(detector, outputs)
     timings["fusion"] = time.perf_counter() - start
-    if not all(np.isfinite(v) for v in (fused["overall"], fused["video"], fused["audio"])
-               if v is not None):
+    if not all(np.isfinite(v) for k, v in fused.items() if k != "categories"):
         # never report a NaN as a verdict: say the input could not be judged
         raise ScanError(f"{path}: the models produced a non-finite score (NaN or infinity "
                         "in the decoded input)")
     modalities = {name: {"score": fused[name], "threshold": thresholds[name],
-                         "verdict": _verdict(fused[name], thresholds[name])}
-                  for name in ("video", "audio") if fused.get(name) is not None}
-    key = "overall" if video is not None and audio is not None else next(iter(modalities))
+                         "verdict": _verdict(fused[name], thresholds[name]),
+                         **outputs[name].details}
+                  for name in outputs}
+    key = "overall" if len(outputs) > 1 else next(iter(modalities))
     score, threshold = fused["overall"], thresholds[key]
+    segments = outputs["audio"].parts if "audio" in outputs else []
     result = ScanResult(str(path), kind, score, _verdict(score, threshold), threshold,
-                        modalities, frames, audio.parts if audio else [], fused.get("categories"))
-    _mark_weak(result, None if wave is None else wave.size / 16_000)
-    return result
+                        modalities, frames, segments, fused.get("categories"))
+    _mark_weak(result, weak)
+    return result, timings
 
 
-def _mark_weak(result: ScanResult, audio_seconds: float | None) -> None:
-    """Modalities whose evidence is too weak become ``inconclusive`` (with the reason); the
-    verdict then rests on the others, or is ``inconclusive`` when none is left."""
+def _image_weakness(frames: list[dict]) -> str | None:
     from dfdetect.inference.evidence import weak_evidence
 
-    weak = {name: reason for name, reason in
-            weak_evidence(result.kind, result.frames, audio_seconds).items()
-            if name in result.modalities}
+    return weak_evidence("image", frames, None).get("image")
+
+
+def _mark_weak(result: ScanResult, weak: dict) -> None:
+    """Modalities whose evidence is too weak (``weak``: name → reason or None) become
+    ``inconclusive`` (with the reason); the verdict then rests on the others, or is
+    ``inconclusive`` when none is left."""
+    weak = {name: reason for name, reason in weak.items()
+            if reason and name in result.modalities}
     for name, reason in weak.items():
         result.modalities[name]["verdict"] = "inconclusive"
         result.warnings.append(reason)
@@ -270,43 +280,3 @@ def _mark_weak(result: ScanResult, audio_seconds: float | None) -> None:
         result.score = result.modalities[name]["score"]
         result.threshold = result.modalities[name]["threshold"]
         result.verdict = result.modalities[name]["verdict"]
-
-
-def _shift(score: float, threshold: float) -> float:
-    """``score`` on the logit scale moved by its threshold's logit: ``threshold`` → 0.5."""
-    def logit(p: float) -> float:
-        p = min(max(p, 1e-7), 1 - 1e-7)
-        return float(np.log(p / (1 - p)))
-
-    return float(1 / (1 + np.exp(-(logit(score) - logit(threshold)))))
-
-
-def _fuse(detector, video, audio) -> dict:
-    """Fake probabilities overall and per modality (the fusion head's, or the branches'
-    combined by noisy-OR for a bundle without one)."""
-    fusion = detector.fast.get("fusion", detector.networks.get("fusion"))
-    if fusion is None:
-        scores = {"video": video.score if video else None, "audio": audio.score if audio else None}
-        present = {k: s for k, s in scores.items() if s is not None}
-        if detector.metadata.get("late_fusion") == "max_calibrated" and len(present) == 1:
-            # one branch: its own score, judged against its own threshold
-            return {**scores, "overall": float(next(iter(present.values())))}
-        if detector.metadata.get("late_fusion") == "max_calibrated":
-            # each branch's score moved so that its own threshold sits at 0.5, then the most
-            # suspicious branch decides: fake when any branch is past its threshold
-            shifted = [_shift(s, detector.thresholds[k]) for k, s in present.items()]
-            return {**scores, "overall": float(max(shifted))}
-        return {**scores, "overall": float(1 - np.prod([1 - s for s in present.values()]))}
-    v, a = torch.zeros(1, fusion.video_dim), torch.zeros(1, fusion.audio_dim)
-    if video is not None:
-        v = torch.from_numpy(video.embedding)[None]
-    if audio is not None:
-        a = torch.from_numpy(audio.embedding)[None]
-    out = fusion(v, a, torch.tensor([video is not None]), torch.tensor([audio is not None]))
-    result = {"overall": float(torch.sigmoid(out["overall"])[0]),
-              "video": float(torch.sigmoid(out["video"])[0]) if video else None,
-              "audio": float(torch.sigmoid(out["audio"])[0]) if audio else None}
-    if video is not None and audio is not None:
-        probabilities = torch.softmax(out["category"][0], 0).tolist()
-        result["categories"] = dict(zip(CATEGORIES, probabilities, strict=True))
-    return result

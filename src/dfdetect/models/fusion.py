@@ -1,12 +1,11 @@
-"""Audio-visual fusion over the video (temporal) and audio (CRNN) embeddings.
+"""Fusion over any number of branch embeddings (video, audio, sync, …), named by the branches.
 
-Outputs, all logits: ``video`` (is the face track fake), ``audio`` (is the voice fake),
-``overall`` (is anything fake: the noisy-OR of the two heads plus a learned joint correction)
-and ``category`` (the four FakeAVCeleb classes, in
-:data:`CATEGORIES` order). A missing modality (a silent video, an audio file, a video without a
-face) is a *flag*, not zeros pretending to be data: with one modality present, ``overall`` is
-that modality's own head and ``category`` is not defined (NaN); the absent embedding is never
-read.
+Outputs, all logits: one per branch (is that branch's evidence fake), ``overall`` (is anything
+fake: the noisy-OR of the present branches' heads plus a learned joint correction) and
+``category`` (the four FakeAVCeleb classes, in :data:`CATEGORIES` order). A missing branch (a
+silent video, an audio file, a video without a face) is a *flag*, not zeros pretending to be
+data: with one branch present, ``overall`` is that branch's own head and ``category`` is not
+defined (NaN); an absent embedding is never read.
 """
 
 from __future__ import annotations
@@ -20,89 +19,106 @@ CATEGORIES = ("RealVideo-RealAudio", "RealVideo-FakeAudio", "FakeVideo-RealAudio
               "FakeVideo-FakeAudio")
 
 
-def noisy_or_logit(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Logit of P(A or B) for independent events with logits ``a`` and ``b``, computed stably.
+def noisy_or_logit(logits: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
+    """Logit of P(any present event) for independent events with ``logits`` ``[B, N]``; only
+    entries with ``present`` count. Computed stably.
 
     Example:
-        >>> round(float(torch.sigmoid(noisy_or_logit(torch.tensor(0.0), torch.tensor(0.0)))), 3)
+        >>> zero = torch.zeros(1, 2)
+        >>> round(float(torch.sigmoid(noisy_or_logit(zero, zero > -1))), 3)
         0.75
     """
-    neither = torch.nn.functional.logsigmoid(-a) + torch.nn.functional.logsigmoid(-b)
-    # log P(A or B) = log(1 - e^neither); near 0 that loses every digit in float32, so there
-    # the series log(-x) + x/2 (error ~x²/24) takes over. (ONNX has no expm1.)
+    safe = torch.where(present, logits, torch.zeros_like(logits))
+    neither = (torch.nn.functional.logsigmoid(-safe) * present).sum(-1)
+    # log P(any) = log(1 - e^neither); near 0 that loses every digit in float32, so there the
+    # series log(-x) + x/2 (error ~x²/24) takes over. (ONNX has no expm1.)
     near_zero = neither > -1e-3
     small = torch.log(-neither.clamp(max=-1e-30)) + neither / 2
     either = torch.log1p(-torch.exp(neither.clamp(max=-1e-3)))
     return torch.where(near_zero, small, either) - neither
 
 
-class FusionNet(nn.Module):
-    """Per-modality projections and heads, a joint head when both are present.
+def _zero(layer: nn.Linear) -> nn.Linear:
+    nn.init.zeros_(layer.weight)
+    nn.init.zeros_(layer.bias)
+    return layer
 
-    Each modality's logit is its branch's own (frozen) head, the *prior*, plus a learned
-    correction that starts at zero: before any training the fusion already equals the late
-    noisy-OR fusion of the two branches, and the few hundred FakeAVCeleb-style training videos
-    only have to teach it what the branches miss. :meth:`set_priors` copies the branch heads.
+
+class FusionNet(nn.Module):
+    """Per-branch projections and heads, a joint head when two or more are present.
+
+    Each branch's logit is its own (frozen) head, the *prior*, plus a learned correction that
+    starts at zero: before any training the fusion already equals the late noisy-OR fusion of
+    the branches, and the few hundred training videos only have to teach it what the branches
+    miss. :meth:`set_priors` copies the branch heads. ``dims`` maps branch name → embedding
+    size; its order is the order of :meth:`forward`'s embeddings.
     """
 
-    def __init__(self, video_dim: int, audio_dim: int, hidden: int = 64,
-                 dropout: float = 0.2) -> None:
+    def __init__(self, dims: dict[str, int], hidden: int = 64, dropout: float = 0.2) -> None:
         super().__init__()
-        self.video_dim, self.audio_dim = video_dim, audio_dim
+        if not dims:
+            raise ValueError("a fusion head needs at least one branch")
+        self.dims = dict(dims)
 
         def projection(dim: int) -> nn.Sequential:
             return nn.Sequential(nn.LayerNorm(dim), nn.Dropout(dropout), nn.Linear(dim, hidden),
                                  nn.GELU())
 
-        self.video_proj, self.audio_proj = projection(video_dim), projection(audio_dim)
-        self.video_prior, self.audio_prior = nn.Linear(video_dim, 1), nn.Linear(audio_dim, 1)
-        for prior in (self.video_prior, self.audio_prior):
-            nn.init.zeros_(prior.weight)
-            nn.init.zeros_(prior.bias)
-            prior.requires_grad_(False)
-        self.video_head, self.audio_head = nn.Linear(hidden, 1), nn.Linear(hidden, 1)
-        for head in (self.video_head, self.audio_head):
-            nn.init.zeros_(head.weight)
-            nn.init.zeros_(head.bias)
-        self.joint = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.GELU(), nn.Dropout(dropout))
-        # a correction on top of the noisy-OR of the two heads; starting at zero, the fused
-        # score begins as "fake if either modality is fake", FakeAVCeleb's own definition
-        self.overall_head = nn.Linear(hidden, 1)
-        nn.init.zeros_(self.overall_head.weight)
-        nn.init.zeros_(self.overall_head.bias)
+        self.projections = nn.ModuleDict({n: projection(d) for n, d in dims.items()})
+        self.priors = nn.ModuleDict({n: _zero(nn.Linear(d, 1)).requires_grad_(False)
+                                     for n, d in dims.items()})
+        self.heads = nn.ModuleDict({n: _zero(nn.Linear(hidden, 1)) for n in dims})
+        self.joint = nn.Sequential(nn.Linear(len(dims) * hidden, hidden), nn.GELU(),
+                                   nn.Dropout(dropout))
+        # a correction on top of the noisy-OR of the heads; starting at zero, the fused score
+        # begins as "fake if any branch is fake", FakeAVCeleb's own definition
+        self.overall_head = _zero(nn.Linear(hidden, 1))
         self.category_head = nn.Linear(hidden, len(CATEGORIES))
 
-    def set_priors(self, video_head: nn.Linear, audio_head: nn.Linear) -> None:
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.dims)
+
+    def set_priors(self, heads: dict[str, nn.Linear]) -> None:
         """Start from the branches' own fake heads (linear layers on the same embeddings)."""
         with torch.no_grad():
-            for prior, head in ((self.video_prior, video_head), (self.audio_prior, audio_head)):
-                prior.weight.copy_(head.weight)
-                prior.bias.copy_(head.bias)
+            for name, head in heads.items():
+                self.priors[name].weight.copy_(head.weight)
+                self.priors[name].bias.copy_(head.bias)
 
-    def forward(self, video: torch.Tensor, audio: torch.Tensor, has_video: torch.Tensor,
-                has_audio: torch.Tensor) -> dict[str, torch.Tensor]:
-        v, a = self.video_proj(video), self.audio_proj(audio)
-        video_logit = (self.video_prior(video) + self.video_head(v)).squeeze(-1)
-        audio_logit = (self.audio_prior(audio) + self.audio_head(a)).squeeze(-1)
-        joint = self.joint(torch.cat([v, a], -1))
-        both = has_video & has_audio
-        either = noisy_or_logit(video_logit, audio_logit) + self.overall_head(joint).squeeze(-1)
-        overall = torch.where(both, either,
-                              torch.where(has_video, video_logit, audio_logit))
-        category = self.category_head(joint).masked_fill(~both.unsqueeze(-1), float("nan"))
-        nan = torch.full_like(video_logit, float("nan"))
-        return {"overall": overall, "video": torch.where(has_video, video_logit, nan),
-                "audio": torch.where(has_audio, audio_logit, nan), "category": category}
+    def forward(self, embeddings: list[torch.Tensor],
+                present: torch.Tensor) -> dict[str, torch.Tensor]:
+        """``embeddings``: one ``[B, dim]`` tensor per branch, in :attr:`names` order;
+        ``present``: ``[B, N]`` booleans."""
+        projected, logits = [], []
+        for i, name in enumerate(self.names):
+            x = embeddings[i]
+            projected.append(self.projections[name](x))
+            logits.append((self.priors[name](x) + self.heads[name](projected[-1])).squeeze(-1))
+        stacked = torch.stack(logits, -1)
+        # an absent branch's projection is zeroed before the joint head: it is never read
+        joint = self.joint(torch.cat([x * present[:, i:i + 1] for i, x in enumerate(projected)],
+                                     -1))
+        several = present.sum(-1) >= 2
+        alone = (stacked * present).sum(-1)  # one present branch: its own logit, exactly
+        combined = noisy_or_logit(stacked, present) + self.overall_head(joint).squeeze(-1)
+        nan = torch.full_like(alone, float("nan"))
+        out = {"overall": torch.where(several, combined, alone),
+               "category": self.category_head(joint).masked_fill(~several.unsqueeze(-1),
+                                                                 float("nan"))}
+        for i, name in enumerate(self.names):
+            out[name] = torch.where(present[:, i], logits[i], nan)
+        return out
 
 
 @register_model("fusion")
 def fusion(**options) -> FusionNet:
-    """The audio-visual fusion head (options: ``video_dim``, ``audio_dim``, ``hidden``).
+    """The fusion head (options: ``dims`` {branch: embedding size}, ``hidden``, ``dropout``).
 
     Example:
-        >>> m = fusion(video_dim=4, audio_dim=3).eval()
-        >>> out = m(torch.ones(2, 4), torch.ones(2, 3), torch.tensor([True, True]),
-        ...         torch.tensor([True, False]))
+        >>> m = fusion(dims={"video": 4, "audio": 3}).eval()
+        >>> out = m([torch.ones(2, 4), torch.ones(2, 3)], torch.tensor([[True, True],
+        ...                                                             [True, False]]))
         >>> out["category"].isnan().any(1).tolist(), out["audio"].isnan().tolist()
         ([False, True], [False, True])
     """

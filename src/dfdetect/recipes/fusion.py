@@ -6,7 +6,7 @@ importing any training code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -23,18 +23,17 @@ class FusionTrainConfig:
     seed: int = 0
     branch_weight: float = 0.5  # weight of the per-modality BCE terms
     category_weight: float = 0.5  # weight of the 4-category cross-entropy
-    video_dim: int = 0  # set from the branches
-    audio_dim: int = 0
+    dims: dict = field(default_factory=dict)  # branch name → embedding size, set from them
 
 
 def build_network(config: FusionTrainConfig):
     """The untrained network a config describes (checkpoints and bundles fill in the weights).
 
     Example:
-        >>> build_network(FusionTrainConfig(video_dim=4, audio_dim=3)).category_head.out_features
-        4
+        >>> build_network(FusionTrainConfig(dims={"video": 4, "audio": 3})).names
+        ('video', 'audio')
     """
     from dfdetect.models.registry import create_model
 
-    return create_model("fusion", video_dim=config.video_dim, audio_dim=config.audio_dim,
-                        hidden=config.hidden, dropout=config.dropout)
+    return create_model("fusion", dims=config.dims, hidden=config.hidden,
+                        dropout=config.dropout)

@@ -1,0 +1,31 @@
+"""The voice branch (``audio``): every window of the audio track through the audio model, the
+head on their mean embedding. Its evidence is too weak under a second of audio."""
+
+from __future__ import annotations
+
+from dfdetect.inference.plugins import Branch, Evidence, register_branch
+
+
+@register_branch
+class VoiceBranch(Branch):
+    """Example:
+        >>> VoiceBranch.name, VoiceBranch.components
+        ('audio', ('audio',))
+    """
+
+    name = "audio"
+    components = ("audio",)
+    label_column = "audio_label"
+
+    def run(self, detector, evidence: Evidence):
+        from dfdetect.inference.branches import audio_branch
+
+        if evidence.wave is None:
+            return None
+        return audio_branch(detector.runner("audio"), evidence.wave,
+                            detector.configs["audio"]["samples"])
+
+    def weak(self, evidence: Evidence) -> str | None:
+        from dfdetect.inference.evidence import weak_evidence
+
+        return weak_evidence("audio", [], evidence.audio_seconds).get("audio")
