@@ -12,38 +12,14 @@ import json
 import logging
 from pathlib import Path
 
+from dfdetect.demo_profiles import PROFILES
 from dfdetect.fsutil import atomic_path, clear_stale_temps
 from dfdetect.pipeline import run_stage, stage_seconds
 
 log = logging.getLogger(__name__)
 
 DATASETS = ("ffpp", "fakeavceleb", "asvspoof2019")
-# "full" is ``make demo``; "quick" runs every stage with debug-sized models in about a
-# minute on the tiny corpus (the end-to-end test uses it)
-PROFILES = {
-    "full": {
-        "audio": {"size": "small", "epochs": 20, "patience": 6, "batch_size": 16},
-        "preprocess": {"frames": 8, "size": 128},
-        # EfficientNet-B2 from scratch (no ImageNet file offline) at 128 px: measured val AUC
-        # 0.92 after 6 epochs of 300 draws on the demo FF++ (about 100 s on 2 cores)
-        "spatial": {"model": "efficientnet_b2", "image_size": 128, "epochs": 8,
-                    "samples_per_epoch": 300, "lr": 1e-3, "batch_size": 16, "patience": 4},
-        "temporal": {"hidden": 128, "epochs": 60, "patience": 12},
-        "contrastive": {"triplet_weight": 1.0, "margin": 0.3, "mining": "semi_hard"},
-        "fusion": {"epochs": 80, "patience": 15},
-    },
-    "quick": {
-        "audio": {"size": "debug", "epochs": 3, "patience": 3, "batch_size": 8},
-        "preprocess": {"frames": 6, "size": 96},
-        "spatial": {"model": "spatial_debug", "pretrained": "none", "image_size": 64,
-                    "epochs": 3, "samples_per_epoch": 96, "lr": 2e-3, "batch_size": 16,
-                    "patience": 3, "num_workers": 0},
-        "temporal": {"hidden": 32, "epochs": 5, "patience": 5},
-        "contrastive": {"triplet_weight": 1.0, "margin": 0.3, "mining": "semi_hard",
-                        "epochs": 3},
-        "fusion": {"epochs": 10, "patience": 10, "hidden": 16},
-    },
-}
+
 
 
 def run_demo(out: str | Path, *, preset: str = "demo", seed: int = 0, profile: str = "full",
@@ -96,9 +72,12 @@ def run_demo(out: str | Path, *, preset: str = "demo", seed: int = 0, profile: s
     metrics["contrastive"] = run_stage("contrastive", out, settings["contrastive"],
                                        lambda: _contrastive_stage(out, settings, metrics),
                                        after=("temporal",))
+    metrics["sync"] = run_stage("sync", out, {**settings["sync"], "seed": seed},
+                                lambda: _sync_stage(fakeavceleb, out, settings, seed),
+                                after=("preprocess-fakeavceleb",))
     metrics["fusion"] = run_stage("fusion", out, {**settings["fusion"], "seed": seed},
                                   lambda: _fusion_stage(fakeavceleb, out, settings, seed),
-                                  after=("contrastive", "audio"))
+                                  after=("contrastive", "audio", "sync"))
     run_stage("bundle", out, {}, lambda: _bundle_stage(out, settings, metrics),
               after=("fusion", "spatial"))
     from dfdetect.inference.recorded_metrics import record_test_metrics
@@ -206,19 +185,36 @@ def _contrastive_stage(out: Path, settings: dict, metrics: dict) -> dict:
                              plot=out / "plots" / "embeddings.png")
 
 
+def _sync_stage(manifest: Path, out: Path, settings: dict, seed: int) -> dict:
+    from dfdetect.training.sync import SyncTrainConfig, train_sync
+
+    best = train_sync(manifest, out / "work", out / "sync",
+                      SyncTrainConfig(**settings["sync"], seed=seed))
+    return {"checkpoint": str(best)}
+
+
 def _fusion_stage(manifest: Path, out: Path, settings: dict, seed: int) -> dict:
+    """The fusion head on every branch, and again without the sync branch (what it adds)."""
     from dfdetect.explain.fusion_plots import fusion_comparison_figure
     from dfdetect.training.fusion import FusionTrainConfig, evaluate_fusion, train_fusion
 
     branches = {"temporal": out / "contrastive/checkpoints/best.ckpt",
-                "audio": out / "audio/checkpoints/best.ckpt"}
-    best = train_fusion(manifest, out / "work", branches, out / "fusion",
-                        FusionTrainConfig(**settings["fusion"], seed=seed))
-    metrics = evaluate_fusion(best, out / "fusion")
+                "audio": out / "audio/checkpoints/best.ckpt",
+                "sync": out / "sync/checkpoints/best.ckpt"}
+    runs = {}
+    for name, chosen in (("fusion", branches), ("fusion_without_sync", {
+            k: v for k, v in branches.items() if k != "sync"})):
+        best = train_fusion(manifest, out / "work", chosen, out / name,
+                            FusionTrainConfig(**settings["fusion"], seed=seed))
+        runs[name] = (best, evaluate_fusion(best, out / name))
+    best, metrics = runs["fusion"]
     validation = evaluate_fusion(best, out / "fusion", split="val")
     fusion_comparison_figure(metrics, out / "plots" / "fusion_comparison.png")
+    without = runs["fusion_without_sync"][1]
     return {**metrics, "checkpoint": str(best),
-            "validation": {k: validation[k] for k in ("auc", "acc", "category_acc", "n")}}
+            "validation": {k: validation[k] for k in ("auc", "acc", "category_acc", "n")},
+            "without_sync": {k: without[k] for k in ("auc", "acc", "category_acc", "n",
+                                                     "per_category", "ci95")}}
 
 
 def _bundle_stage(out: Path, settings: dict, metrics: dict) -> dict:
@@ -228,6 +224,7 @@ def _bundle_stage(out: Path, settings: dict, metrics: dict) -> dict:
     checkpoints = {"spatial": metrics["spatial"]["checkpoint"],
                    "temporal": metrics["contrastive"]["checkpoint"],
                    "audio": metrics["audio"]["checkpoint"],
+                   "sync": metrics["sync"]["checkpoint"],
                    "fusion": metrics["fusion"]["checkpoint"]}
     thresholds = {**metrics["fusion"]["thresholds"], "image": metrics["spatial"]["threshold"]}
     detector = Detector.from_checkpoints(

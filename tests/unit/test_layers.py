@@ -17,7 +17,7 @@ LAYERS = [
     # "": dfdetect itself (its __init__ holds the version and names its exports as strings)
     {"", "errors", "resources"},
     {"fsutil", "limits"},
-    {"config", "pipeline", "figures", "workdir"},
+    {"config", "pipeline", "figures", "workdir", "demo_profiles"},
     {"media", "models"},
     {"recipes"},
     {"data"},

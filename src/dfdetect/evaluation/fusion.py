@@ -68,7 +68,21 @@ def fusion_metrics(scored: pd.DataFrame, *, split: str = "test") -> dict:
         "thresholds": thresholds, "n": int(len(both)), "split": split, "branches": names,
         "per_category_acc": {c: float(np.mean(predicted[both.category.to_numpy() == c] == c))
                              for c in CATEGORIES if (both.category == c).any()},
+        "per_category": _per_category(both, fused["threshold"]),
     }
+
+
+def _per_category(rows: pd.DataFrame, threshold: float) -> dict:
+    """Per FakeAVCeleb category: how often the fused real/fake call at ``threshold`` is right,
+    with ``n`` and a 95 % Wilson interval."""
+    from dfdetect.evaluation.intervals import wilson_ci
+
+    out = {}
+    for category, group in rows.groupby("category"):
+        right = int(((group.fused_overall >= threshold) == (group.label == 1)).sum())
+        out[category] = {"acc": right / len(group), "n": int(len(group)),
+                         "ci95": wilson_ci(right, len(group))}
+    return out
 
 
 def _auc(labels, scores) -> float | None:

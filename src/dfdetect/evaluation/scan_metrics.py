@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-COLUMNS = {"overall": "score", "video": "video", "audio": "audio", "image": "image"}
+COLUMNS = {"overall": "score", "video": "video", "audio": "audio", "image": "image",
+           "sync": "sync"}
 
 
 def modality_label(dataset: str, category: str, label: int, modality: str) -> int:

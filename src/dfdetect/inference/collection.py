@@ -24,7 +24,7 @@ from dfdetect.fsutil import clear_stale_temps
 
 log = logging.getLogger(__name__)
 SCAN_COLUMNS = ("path", "label", "modality", "family", "generator", "source", "group",
-                "score", "verdict", "threshold", "video", "audio", "image", "error")
+                "score", "verdict", "threshold", "video", "audio", "image", "sync", "error")
 
 
 def collection_rows(labels_csv: Path, *, role: str | None = "holdout") -> pd.DataFrame:

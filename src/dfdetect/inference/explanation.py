@@ -41,7 +41,8 @@ def explain(result) -> list[str]:
     lines += [f"Not judged: {reason}." for reason in getattr(result, "warnings", [])]
     faces = [f for f in result.frames if f["score"] is not None]
     for name, info in result.modalities.items():
-        word = {"video": "Face track", "audio": "Voice", "image": "Face"}[name]
+        word = {"video": "Face track", "audio": "Voice", "image": "Face",
+                "sync": "Lip sync"}.get(name, name.capitalize())
         line = f"{word}: {info['verdict']} ({info['score']:.2f}, threshold {info['threshold']:.2f})"
         if name in ("video", "image") and faces:
             worst = max(faces, key=lambda f: f["score"])
@@ -53,6 +54,8 @@ def explain(result) -> list[str]:
             line += (f"; of {len(result.audio_segments)} segment(s) the most suspicious, "
                      f"{worst['start']:.1f}–{worst['end']:.1f} s, scores {worst['score']:.2f} "
                      "by the audio model alone")
+        if info.get("reasons"):  # a branch's own account of its score
+            line += "; " + "; ".join(info["reasons"])
         lines.append(line + ".")
     if result.kind == "video" and "video" not in result.modalities:
         lines.append("No face was found in the sampled frames: the verdict rests on the voice.")

@@ -19,6 +19,7 @@ import numpy as np
 BUILTIN = (
     "dfdetect.inference.face_branch",
     "dfdetect.inference.voice_branch",
+    "dfdetect.inference.sync_branch",
 )
 _REGISTRY: dict[str, Branch] = {}
 
@@ -94,12 +95,17 @@ def all_branches() -> list[Branch]:
     """Every registered branch, built-in ones first, in :data:`BUILTIN` order.
 
     Example:
-        >>> [b.name for b in all_branches()][:2]
-        ['video', 'audio']
+        >>> [b.name for b in all_branches()]
+        ['video', 'audio', 'sync']
     """
     for module in BUILTIN:
         import_module(module)
-    return list(_REGISTRY.values())
+
+    def place(branch: Branch) -> int:  # import order may differ: BUILTIN's order decides
+        module = type(branch).__module__
+        return BUILTIN.index(module) if module in BUILTIN else len(BUILTIN)
+
+    return sorted(_REGISTRY.values(), key=place)
 
 
 def branches_for(detector) -> list[Branch]:

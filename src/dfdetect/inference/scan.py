@@ -78,7 +78,7 @@ def _verdict(score: float, threshold: float) -> str:
 @torch.no_grad()
 def _face_evidence(detector, path: Path, timings: dict):
     """Per-frame scores and embeddings of the main face: ``(frames, features, mask, crops,
-    first decoded frame)``."""
+    crop landmarks, first decoded frame)``."""
     from dfdetect.data.face_frames import face_transforms
     from dfdetect.preprocess import PreprocessOptions, face_track
 
@@ -103,7 +103,12 @@ def _face_evidence(detector, path: Path, timings: dict):
              "score": None if np.isnan(s) else float(s),
              "box": None if face is None else [round(float(v), 1) for v in face.box]}
             for f, face, s in zip(frames, faces, scores, strict=True)]
-    return rows, features, np.isfinite(scores), crops, frames[0].image if frames else None
+    from dfdetect.media.faces import crop_landmarks
+
+    landmarks = [None if face is None else crop_landmarks(face, options.margin, options.size)
+                 for face in faces]
+    return (rows, features, np.isfinite(scores), crops, landmarks,
+            frames[0].image if frames else None)
 
 
 def _load_audio(path: Path, kind: str) -> np.ndarray | None:
@@ -178,13 +183,14 @@ def _apply_provenance(result: ScanResult, provenance: dict) -> None:
 
 
 def _scan(path: Path, kind: str, detector) -> ScanResult:
-    frames, crops, mask = [], [], np.zeros(0, bool)
+    frames, crops, landmarks, mask = [], [], [], np.zeros(0, bool)
     features, timings, first = None, {}, None
     if kind in ("video", "image"):
         from dfdetect.media.video import VideoError
 
         try:
-            frames, features, mask, crops, first = _face_evidence(detector, path, timings)
+            frames, features, mask, crops, landmarks, first = _face_evidence(detector, path,
+                                                                             timings)
         except VideoError as exc:
             from dfdetect.media.sniff import sniff_media
 
@@ -201,7 +207,7 @@ def _scan(path: Path, kind: str, detector) -> ScanResult:
     timings["audio_decode"] = time.perf_counter() - started
     from dfdetect.inference.plugins import Evidence
 
-    evidence = Evidence(kind, frames, features, mask, crops, wave=wave)
+    evidence = Evidence(kind, frames, features, mask, crops, landmarks, wave)
     result, judged = _judge(detector, path, kind, evidence)
     timings.update(judged)
     result.crops, result.audio, result.backend = crops, wave, detector.backend

@@ -14,6 +14,8 @@ from dfdetect.recipes.fusion import FusionTrainConfig
 from dfdetect.recipes.fusion import build_network as build_fusion
 from dfdetect.recipes.spatial import SpatialTrainConfig
 from dfdetect.recipes.spatial import build_network as build_spatial
+from dfdetect.recipes.sync import SyncTrainConfig
+from dfdetect.recipes.sync import build_network as build_sync
 from dfdetect.recipes.temporal import TemporalTrainConfig
 from dfdetect.recipes.temporal import build_network as build_temporal
 
@@ -21,7 +23,8 @@ from dfdetect.recipes.temporal import build_network as build_temporal
 RECIPES = {"spatial": (SpatialTrainConfig, build_spatial),
            "temporal": (TemporalTrainConfig, build_temporal),
            "audio": (AudioTrainConfig, build_audio),
-           "fusion": (FusionTrainConfig, build_fusion)}
+           "fusion": (FusionTrainConfig, build_fusion),
+           "sync": (SyncTrainConfig, build_sync)}
 
 
 def checkpoint_config(checkpoint: str | Path) -> tuple[dict, dict]:

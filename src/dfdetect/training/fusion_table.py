@@ -44,7 +44,8 @@ def load_branches(checkpoints: dict) -> object:
 
 def workdir_evidence(workdir: str | os.PathLike, sample_id: str):
     """What the branches read of one preprocessed sample: its frame embeddings and face mask
-    (``features``), its sampled frames (sidecar) and its audio track.
+    (``features``), its sampled frames, face crops and their landmarks (sidecar) and its audio
+    track.
 
     Example:
         >>> workdir_evidence("/nonexistent", "x").wave is None
@@ -59,10 +60,16 @@ def workdir_evidence(workdir: str | os.PathLike, sample_id: str):
     with contextlib.suppress(FileNotFoundError):
         evidence.features, evidence.mask = load_features(workdir, key)
     if work.sidecar(key).is_file():
+        from dfdetect.data.face_frames import load_crop
+
+        records = json.loads(work.sidecar(key).read_text())["frames"]
         evidence.frames = [{"index": r["index"], "seconds": r["seconds"],
                             "box": (r.get("face") or {}).get("box"),
-                            "score": 0.0 if r.get("file") else None}
-                           for r in json.loads(work.sidecar(key).read_text())["frames"]]
+                            "score": 0.0 if r.get("file") else None} for r in records]
+        evidence.crops = [load_crop(work.faces(key) / r["file"]).permute(1, 2, 0).numpy()
+                          if r.get("file") else None for r in records]
+        evidence.landmarks = [r.get("crop_landmarks") if r.get("file") else None
+                              for r in records]
     if work.audio(key).is_file():
         evidence.wave = np.load(work.audio(key))
     return evidence
