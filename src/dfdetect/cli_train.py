@@ -107,6 +107,7 @@ def train_fusion_command(
     temporal: Annotated[Path, typer.Option(help="video branch: temporal/contrastive checkpoint")],
     audio: Annotated[Path, typer.Option(help="audio branch: CRNN checkpoint")],
     out: RunFolder,
+    sync: Annotated[Path | None, typer.Option(help="sync branch checkpoint (optional)")] = None,
     config: ConfigOption = None,
     overrides: SetOption = None,
 ) -> None:
@@ -118,7 +119,8 @@ def train_fusion_command(
     from dfdetect.training.fusion import FusionTrainConfig, evaluate_fusion, train_fusion
 
     settings = resolve_config(FusionTrainConfig, config, overrides)
-    best = train_fusion(manifest, work, {"temporal": temporal, "audio": audio}, out, settings)
+    checkpoints = {"temporal": temporal, "audio": audio, **({"sync": sync} if sync else {})}
+    best = train_fusion(manifest, work, checkpoints, out, settings)
     metrics = evaluate_fusion(best, out)
     typer.echo(json.dumps({k: round(v, 4) for k, v in metrics.items()
                            if isinstance(v, float)}, indent=1))

@@ -46,11 +46,11 @@ def test_a_rerun_reuses_every_finished_stage(quick_demo, tiny_corpus):
 def test_the_bundle_records_its_weights_and_refuses_tampered_ones(quick_demo, tmp_path):
     out, metrics = quick_demo
     detector = Detector.load(out / "bundle")
-    assert sorted(detector.networks) == ["audio", "fusion", "spatial", "temporal"]
-    assert set(detector.thresholds) == {"overall", "video", "audio", "image"}
+    assert sorted(detector.networks) == ["audio", "fusion", "spatial", "sync", "temporal"]
+    assert set(detector.thresholds) == {"overall", "video", "audio", "sync", "image"}
     assert set(detector.metadata["test_metrics"]) == {"ffpp", "fakeavceleb", "asvspoof2019"}
     assert 0 <= detector.metadata["validation_metrics"]["fusion"]["auc"] <= 1
-    assert len(detector.metadata["sha256"]) == 4
+    assert len(detector.metadata["sha256"]) == 5
     copy = tmp_path / "bundle"
     shutil.copytree(out / "bundle", copy)
     with open(copy / "audio.safetensors", "r+b") as handle:
@@ -200,3 +200,28 @@ def test_the_bundles_recorded_test_figures_are_what_its_scans_give(quick_demo, t
         assert fresh[key] == pytest.approx(value, abs=1e-6), key
     assert recorded["ffpp"]["video"]["n_real"] + recorded["ffpp"]["video"]["n_fake"] == int(
         (rows.source == "ffpp").sum())
+
+
+def test_a_fakeavceleb_scan_reports_the_sync_branch_and_fusion_reports_what_it_adds(
+        quick_demo, capsys):
+    import pandas as pd
+
+    from dfdetect.data.manifest import manifest_root
+    from dfdetect.inference.plugins import branches_for
+
+    out, metrics = quick_demo
+    detector = Detector.load(out / "bundle")
+    assert [branch.name for branch in branches_for(detector)] == ["video", "audio", "sync"]
+    manifest = out / "manifests" / "fakeavceleb.csv"
+    rows = pd.read_csv(manifest)
+    row = rows[(rows.split == "test") & (rows.category == "RealVideo-RealAudio")].iloc[0]
+    assert main(["scan", str(manifest_root(manifest) / row.path), "--model",
+                 str(out / "bundle"), "--json"]) == 0
+    sync = json.loads(capsys.readouterr().out)["modalities"]["sync"]
+    assert 0 <= sync["score"] <= 1 and -1 <= sync["offset_s"] <= 1
+    assert sync["confidence"] == sync["confidence"] and sync["faces"] >= 1
+    assert sync["reasons"] and "shifted by" in sync["reasons"][0]
+    for run in (metrics["fusion"], metrics["fusion"]["without_sync"]):
+        line = run["per_category"]["FakeVideo-RealAudio"]
+        assert 0 <= line["acc"] <= 1 and line["n"] >= 1 and len(line["ci95"]) == 2
+    assert metrics["fusion"]["branches"] == ["video", "audio", "sync"]

@@ -88,7 +88,8 @@ class SyncBranch(Branch):
         model = detector.networks["sync"]
         curve = offset_curve(model, *inputs, log_mel(evidence.wave))
         summary = summarize(curve)
-        logit = float(model.forward_head(torch.from_numpy(summary)[None])[0])
+        with torch.no_grad():
+            logit = float(model.forward_head(torch.from_numpy(summary)[None])[0])
         best = float(OFFSETS[int(np.argmax(curve))])
         confidence = float(summary[3])
         reasons = [f"mouth and voice agree best with the audio shifted by {best:+.2f} s "

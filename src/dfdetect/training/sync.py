@@ -111,23 +111,22 @@ def _fit_head(model, clips: list[dict], config: SyncTrainConfig, rng) -> None:
         model.head.bias.copy_(torch.from_numpy(learner.intercept_.astype(np.float32)))
 
 
-def train_sync(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
-               out: str | os.PathLike, config: SyncTrainConfig | None = None) -> Path:
-    """Train on the ``train`` split's in-sync clips, select on ``val``'s; returns
-    ``out/checkpoints/best.ckpt``.
+def fit_sync(train: list[dict], val: list[dict], config: SyncTrainConfig | None = None):
+    """Train on ``train`` clips (``{"mouths", "seconds", "mel"}``, all in sync), keep the epoch
+    with the lowest pair loss on ``val``, fit the head; returns ``(model in eval mode, that
+    loss)``.
 
     Example:
-        >>> train_sync("missing.csv", "w", "o")
+        >>> fit_sync([], [])
         Traceback (most recent call last):
         ...
-        dfdetect.errors.ManifestError: manifest not found: missing.csv
+        dfdetect.errors.DfdetectError: the sync branch needs at least 2 training clips and 1 \
+validation clip (0 / 0)
     """
     config = config or SyncTrainConfig()
-    train, val = (sync_clips(manifest_path, workdir, s) for s in ("train", "val"))
     if len(train) < 2 or not val:
-        raise DfdetectError(f"{manifest_path}: the sync branch needs real talking clips with "
-                            f"faces and audio, at least 2 in train and 1 in val ({len(train)} / "
-                            f"{len(val)})")
+        raise DfdetectError(f"the sync branch needs at least 2 training clips and 1 validation "
+                            f"clip ({len(train)} / {len(val)})")
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     model = build_network(config)
@@ -152,6 +151,23 @@ def train_sync(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
     model.load_state_dict(best_state)
     model.eval()
     _fit_head(model, train, config, rng)
+    return model, best
+
+
+def train_sync(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
+               out: str | os.PathLike, config: SyncTrainConfig | None = None) -> Path:
+    """Train on the ``train`` split's in-sync clips, select on ``val``'s; returns
+    ``out/checkpoints/best.ckpt``.
+
+    Example:
+        >>> train_sync("missing.csv", "w", "o")
+        Traceback (most recent call last):
+        ...
+        dfdetect.errors.ManifestError: manifest not found: missing.csv
+    """
+    config = config or SyncTrainConfig()
+    train, val = (sync_clips(manifest_path, workdir, s) for s in ("train", "val"))
+    model, best = fit_sync(train, val, config)
     target = Path(out) / "checkpoints" / "best.ckpt"
     target.parent.mkdir(parents=True, exist_ok=True)
     state = {"hyper_parameters": {"config": dataclasses.asdict(config)},
