@@ -171,3 +171,66 @@ def train_default_command(
     settings = resolve_config(DefaultModelConfig, config, overrides)
     bundle = build_default_model(realdata, out, settings)
     typer.echo(f"bundle: {bundle}")
+
+
+def evaluate(
+    out: Annotated[Path, typer.Option(help="folder for scores and metrics")],
+    checkpoint: Annotated[Path | None, typer.Option(
+        help="a trained checkpoint (best.ckpt)")] = None,
+    manifest: Annotated[Path | None, typer.Option(help="manifest CSV to evaluate on")] = None,
+    labels: Annotated[Path | None, typer.Option(
+        help="instead: scan a labels CSV (path,label,...) with a bundle and tabulate per "
+             "modality, family, generator and source")] = None,
+    model: Annotated[Path | None, typer.Option(
+        help="with --labels: the bundle (default: the shipped model)")] = None,
+    root: Annotated[Path | None, typer.Option(
+        help="with --labels: folder the paths are relative to (default: the CSV's)")] = None,
+    role: Annotated[str, typer.Option(
+        help="with --labels: only rows of this role ('' for every row)")] = "holdout",
+    work: Annotated[Path | None, typer.Option(help="preprocess work dir (face models)")] = None,
+    split: Annotated[str, typer.Option(help="split to score")] = "test",
+    threshold_manifest: Annotated[Path | None, typer.Option(
+        help="take the threshold from this manifest's validation split (cross-dataset)")] = None,
+    threshold_work: Annotated[Path | None, typer.Option(
+        help="work dir holding the faces of --threshold-manifest (default: --work)")] = None,
+) -> None:
+    """Evaluate a trained model on any manifest's split (cross-dataset evaluation included).
+
+    Audio models write the official CM score file; face models report frame- and video-level
+    AUC/AP/EER/accuracy with per-manipulation and per-dataset breakdowns."""
+    import json
+
+    from dfdetect.errors import DfdetectError
+    from dfdetect.recipes.checkpoints import checkpoint_config
+
+    if labels is not None:
+        from dfdetect.inference.collection import evaluate_collection
+
+        tables = evaluate_collection(model, labels, out, root=root, role=role or None)
+        for row in tables["pooled"].itertuples():
+            typer.echo(f"{row.modality:6s} AUC {row.auc:.3f} {row.ci95}  n {row.n_real} real / "
+                       f"{row.n_fake} fake; reals called fake {row.reals_called_fake}")
+        typer.echo(f"wrote {out / 'tables.md'} and {out / 'scans.csv'}")
+        return
+    if checkpoint is None or manifest is None:
+        raise DfdetectError("evaluate needs --checkpoint and --manifest (or --labels)")
+    if checkpoint_config(checkpoint)[0]["model"] == "crnn":
+        from dfdetect.training.audio import evaluate_audio
+
+        scores = out / f"scores_{split}.txt"
+        metrics = evaluate_audio(checkpoint, manifest, scores, split=split)
+        typer.echo(f"wrote {scores}: EER {100 * metrics['eer']:.2f} %, "
+                   f"min t-DCF {metrics['min_tdcf']:.4f}, AUC {metrics['auc']:.4f}, "
+                   f"accuracy {100 * metrics['acc']:.1f} % (threshold from validation)")
+        return
+    if work is None:
+        raise DfdetectError("a face model needs --work (the preprocess work directory)")
+    from dfdetect.training.spatial import evaluate_spatial
+
+    metrics = evaluate_spatial(checkpoint, manifest, work, out, split=split,
+                               threshold_manifest=threshold_manifest,
+                               threshold_workdir=threshold_work)
+    summary = {level: {k: round(v, 4) if isinstance(v, float) else v
+                       for k, v in metrics[level].items()} for level in ("frame", "video")}
+    typer.echo(json.dumps(summary))
+    typer.echo(f"details in {out}/spatial_{split}_metrics.json")

@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 from dfdetect.errors import DfdetectError
 from dfdetect.fsutil import atomic_path, clear_stale_temps, owner_tag, save_npy
 from dfdetect.limits import time_limit as limit_time
+from dfdetect.media.face_sampling import face_detector, face_track
 from dfdetect.workdir import WorkDir, sample_key
 
 log = logging.getLogger(__name__)
@@ -73,13 +74,6 @@ def parse_shard(text: str | None) -> tuple[int, int]:
 
 # ---- one row ---------------------------------------------------------------------------------
 
-def _detector(options: PreprocessOptions):
-    from dfdetect.media.faces import shared_detector
-
-    return shared_detector(options.detect_short_side, tuple(options.thresholds),
-                           options.min_face)
-
-
 def process_row(row: dict, root: Path, workdir: Path, options: PreprocessOptions,
                 time_limit: float | None = None, threads: int = 0) -> dict:
     """Preprocess one manifest row; returns its report line. Never raises for bad media; a row
@@ -112,43 +106,6 @@ def process_row(row: dict, root: Path, workdir: Path, options: PreprocessOptions
     with atomic_path(WorkDir(workdir).row_record(key)) as tmp:
         tmp.write_text(json.dumps({"options": options.to_json(), "report": report}))
     return report
-
-
-def face_track(path: str | os.PathLike, options: PreprocessOptions,
-               timings: dict | None = None, *, threads: int = 0):
-    """Decode ``options.frames`` evenly spaced frames, find and follow the main face and crop
-    it: ``(frames, n_frames, faces, crops)``, face and crop None where the frame has none.
-    Training crops and scan crops both come from here, so a detector sees what it learned on.
-    ``timings`` (a dict) receives the seconds spent decoding and detecting and the detector's
-    work counts; ``threads`` is the video decoder's thread count (0: FFmpeg's choice).
-
-    Example:
-        >>> face_track("missing.mp4", PreprocessOptions())
-        Traceback (most recent call last):
-        ...
-        dfdetect.media.video.VideoError: missing.mp4: file not found
-    """
-    from dfdetect.media.face_tracking import track_main_face
-    from dfdetect.media.faces import crop_face, follow_main_face
-    from dfdetect.media.video import read_frames
-
-    timings = {} if timings is None else timings
-    start = time.perf_counter()
-    frames, n_frames = read_frames(path, options.frames, threads=threads)
-    timings["decode"] = time.perf_counter() - start
-    detector = _detector(options)
-    if len(frames) == 1:  # a photo: its face may fill it edge to edge
-        image = frames[0].image
-        found = detector.detect([image])[0] or detector.detect_filling(image)
-        track = follow_main_face([found])
-    else:
-        track, counts = track_main_face(frames, detector, track=options.track)
-        timings.update({f"{k}_detections": v for k, v in counts.items()})
-    crops = [None if face is None else
-             crop_face(frame.image, face, margin=options.margin, size=options.size)
-             for frame, face in zip(frames, track, strict=True)]
-    timings["detect"] = time.perf_counter() - start - timings["decode"]
-    return frames, n_frames, track, crops
 
 
 def _faces(path: Path, workdir: Path, key: str, sample_id: str,
@@ -266,7 +223,7 @@ def preprocess(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
             todo.append(row)
     startup = time.perf_counter()
     if any(row["modality"] != "audio" for row in todo):
-        _detector(options)  # imports torch and MTCNN's weights; forked workers inherit them
+        face_detector(options)  # imports torch and MTCNN's weights; forked workers inherit them
     startup = time.perf_counter() - startup
     log.info("face detector loaded in %.1f s", startup)
     lines += _run(todo, base, workdir, options, workers, progress, time_limit)

@@ -10,8 +10,9 @@ import av
 import numpy as np
 import pytest
 
+from dfdetect.media.face_sampling import face_track
 from dfdetect.media.video import read_frames, sample_indices
-from dfdetect.preprocess import PreprocessOptions, face_track
+from dfdetect.preprocess import PreprocessOptions
 
 PORTRAIT = "media/video/dfdc/dfdc_train_part_10/yhffcuhhjy.mp4"  # 720×1280, a small face
 FFPP = "media/video/ffpp/original_sequences/youtube/c23/videos/004.mp4"  # GOP 250, B-frames

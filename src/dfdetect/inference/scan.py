@@ -80,7 +80,8 @@ def _face_evidence(detector, path: Path, timings: dict):
     """Per-frame scores and embeddings of the main face: ``(frames, features, mask, crops,
     crop landmarks, first decoded frame)``."""
     from dfdetect.data.face_frames import face_transforms
-    from dfdetect.preprocess import PreprocessOptions, face_track
+    from dfdetect.media.face_sampling import face_track
+    from dfdetect.preprocess import PreprocessOptions
 
     options = PreprocessOptions(**{k: tuple(v) if isinstance(v, list) else v
                                    for k, v in detector.preprocess.items()})

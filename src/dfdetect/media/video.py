@@ -27,74 +27,12 @@ import numpy as np
 
 from dfdetect.errors import DfdetectError, TimeLimitError
 from dfdetect.fsutil import media_source
+from dfdetect.media.frame import Frame, frame_rotation
 from dfdetect.media.probe import IMAGE_EXTENSIONS
 
 
 class VideoError(DfdetectError):
     """A video that cannot be decoded: missing, empty, no video stream, no frames."""
-
-
-class Frame:
-    """One sampled frame: its index in presentation order, its time, and its upright pixels.
-
-    Built from an RGB array (images, animations) or from a decoded PyAV frame, which is kept
-    in its own pixel format and converted on request.
-
-    Example:
-        >>> frame = Frame(3, 0.12, np.zeros((720, 1280, 3), np.uint8))
-        >>> frame.shape, frame.scaled(360).shape
-        ((720, 1280), (360, 640, 3))
-    """
-
-    def __init__(self, index: int, seconds: float, image: np.ndarray | None = None, *,
-                 decoded=None, rotation: int = 0) -> None:
-        if (image is None) == (decoded is None):
-            raise ValueError("a Frame needs exactly one of image or decoded")
-        self.index, self.seconds = index, seconds
-        self._array, self._decoded, self._rotation = image, decoded, rotation % 360
-
-    def __repr__(self) -> str:
-        return f"Frame(index={self.index}, seconds={self.seconds:.3f}, shape={self.shape})"
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        """Upright ``(height, width)``."""
-        if self._array is not None:
-            return self._array.shape[:2]
-        height, width = self._decoded.height, self._decoded.width
-        return (width, height) if self._rotation in (90, 270) else (height, width)
-
-    @property
-    def image(self) -> np.ndarray:
-        """The upright RGB image at full resolution. A decoded frame is converted on each
-        access (not cached, so that sampled frames never all hold full-size RGB at once)."""
-        if self._array is not None:
-            return self._array
-        return _upright(self._decoded.to_ndarray(format="rgb24"), self._rotation)
-
-    def scaled(self, short_side: int) -> np.ndarray:
-        """The upright RGB image with its shorter side ``short_side`` px (never enlarged): a
-        decoded frame is scaled by swscale while it converts, so the full size is never made."""
-        height, width = self.shape
-        scale = short_side / min(height, width)
-        if scale >= 1:
-            return self.image
-        size = _even(width * scale), _even(height * scale)
-        if self._array is not None:
-            import cv2
-
-            return cv2.resize(self._array, size, interpolation=cv2.INTER_AREA)
-        if self._rotation in (90, 270):
-            size = size[::-1]
-        # area averaging, as cv2.INTER_AREA for arrays: bilinear swscale aliases when it
-        # shrinks 3x, and MTCNN then misses borderline faces it finds on an averaged copy
-        rgb = self._decoded.to_ndarray(format="rgb24", width=size[0], height=size[1],
-                                       interpolation="AREA")
-        return _upright(rgb, self._rotation)
-
-
-def _even(value: float) -> int:
-    return max(2, int(round(value / 2)) * 2)
 
 
 def sample_indices(n_frames: int, k: int) -> list[int]:
@@ -110,15 +48,6 @@ def sample_indices(n_frames: int, k: int) -> list[int]:
         return list(range(n_frames))
     # centre of each of k equal segments: avoids the often black first and last frames
     return sorted({int((i + 0.5) * n_frames / k) for i in range(k)})
-
-
-def _rotation(frame) -> int:
-    return int(round(getattr(frame, "rotation", 0) or 0)) % 360
-
-
-def _upright(image: np.ndarray, degrees: int) -> np.ndarray:
-    # the display matrix angle is counter-clockwise; np.rot90 turns counter-clockwise too
-    return np.ascontiguousarray(np.rot90(image, k=(degrees // 90) % 4)) if degrees else image
 
 
 def read_frames(path: str | os.PathLike, k: int, *, threads: int = 0) -> tuple[
@@ -250,7 +179,7 @@ def _collect(decoded, stream, wanted_pts: dict, found: dict) -> None:
         index = wanted_pts.get(frame.pts)
         if index is not None:
             found[index] = Frame(index, float(frame.pts * stream.time_base), decoded=frame,
-                                 rotation=_rotation(frame))
+                                 rotation=frame_rotation(frame))
 
 
 def _read_animated(path: Path, k: int) -> tuple[list[Frame], int]:
@@ -290,7 +219,7 @@ def _decode_seeking(container, stream, wanted: list[int]) -> list[Frame]:
             if frame.pts is None or frame.pts < target - 1:
                 continue
             frames.append(Frame(index, float(frame.pts * stream.time_base), decoded=frame,
-                                rotation=_rotation(frame)))
+                                rotation=frame_rotation(frame)))
             break
     return frames
 
@@ -307,7 +236,7 @@ def _decode_sequential(container, stream, wanted: set[int]) -> list[Frame]:
             index += 1
             if index in wanted:
                 seconds = float(frame.pts * stream.time_base) if frame.pts is not None else 0.0
-                frames.append(Frame(index, seconds, decoded=frame, rotation=_rotation(frame)))
+                frames.append(Frame(index, seconds, decoded=frame, rotation=frame_rotation(frame)))
             if index >= last:
                 break
     except av.error.FFmpegError:

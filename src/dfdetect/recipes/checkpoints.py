@@ -4,6 +4,7 @@ recipe that rebuilds the network."""
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -64,49 +65,21 @@ def load_trained(checkpoint: str | Path, config_class, build):
     return model.eval(), config
 
 
-def load_spatial_model(checkpoint: str | os.PathLike):
-    """The trained spatial network of a checkpoint (eval mode) and its config.
+def load_component(component: str, checkpoint: str | os.PathLike):
+    """The trained ``component`` network (a key of :data:`RECIPES`) of a checkpoint, in eval
+    mode, with the config it was trained with.
 
     Example:
-        >>> load_spatial_model("missing.ckpt")
+        >>> load_component("audio", "missing.ckpt")
         Traceback (most recent call last):
         ...
         dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
     """
-    return load_trained(checkpoint, SpatialTrainConfig, build_spatial)
+    return load_trained(checkpoint, *RECIPES[component])
 
 
-def load_temporal_model(checkpoint: str | os.PathLike):
-    """The trained temporal network of a checkpoint (eval mode) and its config.
-
-    Example:
-        >>> load_temporal_model("missing.ckpt")
-        Traceback (most recent call last):
-        ...
-        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
-    """
-    return load_trained(checkpoint, TemporalTrainConfig, build_temporal)
-
-
-def load_audio_model(checkpoint: str | os.PathLike):
-    """The trained CRNN of a checkpoint, in eval mode, with the config it was trained with.
-
-    Example:
-        >>> load_audio_model("missing.ckpt")
-        Traceback (most recent call last):
-        ...
-        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
-    """
-    return load_trained(checkpoint, AudioTrainConfig, build_audio)
-
-
-def load_fusion_model(checkpoint: str | os.PathLike):
-    """The trained fusion head of a checkpoint (eval mode) and its config.
-
-    Example:
-        >>> load_fusion_model("missing.ckpt")
-        Traceback (most recent call last):
-        ...
-        dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
-    """
-    return load_trained(checkpoint, FusionTrainConfig, build_fusion)
+# the loaders each stage imports by name: load_component for one component
+load_spatial_model = partial(load_component, "spatial")
+load_temporal_model = partial(load_component, "temporal")
+load_audio_model = partial(load_component, "audio")
+load_fusion_model = partial(load_component, "fusion")

@@ -33,11 +33,11 @@ def load_branches(checkpoints: dict) -> object:
         dfdetect.errors.DfdetectError: checkpoint not found: missing.ckpt
     """
     from dfdetect.inference.bundle import Detector
-    from dfdetect.recipes.checkpoints import RECIPES, load_trained
+    from dfdetect.recipes.checkpoints import load_component
 
     networks, configs = {}, {}
     for component, checkpoint in checkpoints.items():
-        networks[component], config = load_trained(checkpoint, *RECIPES[component])
+        networks[component], config = load_component(component, checkpoint)
         configs[component] = dataclasses.asdict(config)
     return Detector(networks, configs, {}, {}, {})
 
