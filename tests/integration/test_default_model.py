@@ -62,8 +62,8 @@ def test_index_labels_refuses_bad_lines_naming_them(tmp_path):
 def test_the_build_makes_a_bundle_with_validation_thresholds(built):
     detector = Detector.load(built / "bundle")
     assert set(detector.networks) == {"spatial", "temporal", "audio"}
-    assert detector.configs["spatial"]["model"] == "mobilenet_v2"
-    assert detector.configs["spatial"]["image_size"] == 160  # the input rule travels
+    assert detector.configs["spatial"].model == "mobilenet_v2"
+    assert detector.configs["spatial"].image_size == 160  # the input rule travels
     assert detector.metadata["late_fusion"] == "max_calibrated"
     thresholds = detector.thresholds
     assert 0 < thresholds["video"] < 1 and 0 < thresholds["audio"] < 1

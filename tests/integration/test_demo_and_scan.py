@@ -75,14 +75,14 @@ def test_scanning_every_reference_media_file_gives_a_valid_result(quick_demo, re
         assert result.modalities and result.explanation[0].startswith("Verdict"), path
         kind = media_kind(path)
         if kind == "video":
-            assert len(result.frames) == detector.preprocess["frames"], path
+            assert len(result.frames) == detector.preprocess.frames, path
             assert "video" in result.modalities or "audio" in result.modalities
             boxes = [f["box"] for f in result.frames if f["box"] is not None]
             assert all(len(box) == 4 for box in boxes)
         if kind == "audio":
             assert set(result.modalities) == {"audio"} and result.audio_segments
             # segments cover the recording; only a tail under a quarter window is left out
-            quarter = detector.configs["audio"]["samples"] / 4 / 16_000
+            quarter = detector.configs["audio"].samples / 4 / 16_000
             uncovered = result.audio.size / 16_000 - result.audio_segments[-1]["end"]
             assert -0.001 <= uncovered <= quarter + 0.01, path  # ends rounded to ms
         if kind == "image":

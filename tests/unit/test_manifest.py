@@ -10,10 +10,10 @@ from dfdetect.data.manifest import (
     ManifestRow,
     read_manifest,
     rows_to_frame,
-    summary_table,
     validate_manifest,
     write_manifest,
 )
+from dfdetect.data.manifest_summary import summary_table
 from dfdetect.errors import ManifestError
 
 

@@ -34,6 +34,18 @@ def _config_class_and_builder(component: str):
     return RECIPES[component]
 
 
+def _typed(config_class, value, where: str):
+    """``value`` (a dict from JSON, or already a ``config_class``) as a ``config_class``."""
+    if isinstance(value, config_class):
+        return value
+    known = {f.name for f in dataclasses.fields(config_class)}
+    unknown = sorted(set(value) - known)
+    if unknown:
+        raise DfdetectError(f"{where}: unknown key(s) {', '.join(unknown)} for "
+                            f"{config_class.__name__} (a bundle from another dfdetect version?)")
+    return config_class(**value)
+
+
 def default_bundle() -> Path:
     """The shipped detector's folder (package data), used when no ``--model`` is given.
 
@@ -72,15 +84,38 @@ def update_metadata(path: str | os.PathLike, fields: dict) -> dict:
 @dataclass
 class Detector:
     """A loaded detector: networks (eval mode) with their configs, preprocessing settings,
-    thresholds and metadata. ``fusion`` may be None (then scores combine by noisy-OR)."""
+    thresholds and metadata. ``fusion`` may be None (then scores combine by noisy-OR).
+
+    Typed on construction, so every reader gets fields, not keys: ``configs`` maps a component
+    to its recipe's config dataclass, ``preprocess`` is a
+    :class:`~dfdetect.preprocess.PreprocessOptions`, ``thresholds`` maps ``overall``, each
+    branch and ``image`` to a probability in [0, 1]. JSON dicts are converted and checked, so a
+    wrong or unknown key in a bundle is a clear error at load time, not a KeyError mid-scan.
+    """
 
     networks: dict
     configs: dict
-    preprocess: dict
+    preprocess: object
     thresholds: dict
     metadata: dict = field(default_factory=dict)
     # ONNX Runtime stand-ins of the feature extractors, when the bundle has a verified export
     fast: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from dfdetect.preprocess import PreprocessOptions
+        from dfdetect.recipes.checkpoints import RECIPES
+
+        self.configs = {name: _typed(RECIPES[name][0], config, f"config.json {name}")
+                        for name, config in self.configs.items()}
+        if not isinstance(self.preprocess, PreprocessOptions):
+            fields = {k: tuple(v) if isinstance(v, list) else v
+                      for k, v in dict(self.preprocess or {}).items()}
+            self.preprocess = _typed(PreprocessOptions, fields, "preprocess.json")
+        for name, value in self.thresholds.items():
+            if not isinstance(value, int | float) or not 0 <= value <= 1:
+                raise DfdetectError(f"thresholds.json: {name} = {value!r} is not a "
+                                    "probability in [0, 1]")
+        self.thresholds = {k: float(v) for k, v in self.thresholds.items()}
 
     def runner(self, component: str):
         """What scans run for ``component``: its ONNX stand-in when loaded, else the torch
@@ -110,12 +145,12 @@ class Detector:
         for component, checkpoint in checkpoints.items():
             config_class, build = _config_class_and_builder(component)
             networks[component], config = load_trained(checkpoint, config_class, build)
-            configs[component] = dataclasses.asdict(config)
+            configs[component] = config
         missing = {"spatial", "temporal", "audio"} - set(networks)
         if missing:
             raise DfdetectError(f"a detector needs the {', '.join(sorted(missing))} "
                                 "checkpoint(s)")
-        return cls(networks, configs, dict(preprocess), dict(thresholds), dict(metadata or {}))
+        return cls(networks, configs, preprocess, dict(thresholds), dict(metadata or {}))
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the bundle folder (weights as safetensors, JSON for the rest).
@@ -141,7 +176,8 @@ class Detector:
         from dfdetect import __version__
 
         metadata.setdefault("dfdetect_version", __version__)
-        for name, content in (("config", self.configs), ("preprocess", self.preprocess),
+        configs = {name: dataclasses.asdict(config) for name, config in self.configs.items()}
+        for name, content in (("config", configs), ("preprocess", self.preprocess.to_json()),
                               ("thresholds", self.thresholds), ("metadata", metadata)):
             with atomic_path(path / f"{name}.json") as tmp:
                 tmp.write_text(json.dumps(content, indent=1, default=str))

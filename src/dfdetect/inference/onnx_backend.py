@@ -51,13 +51,13 @@ class _Features(nn.Module):
 def _example_inputs(component: str, network: nn.Module, detector) -> tuple:
     generator = torch.Generator().manual_seed(0)
     if component == "spatial":
-        size = detector.configs["spatial"]["image_size"]
+        size = detector.configs["spatial"].image_size
         return (torch.randn(4, 3, size, size, generator=generator),)
     if component == "audio":
-        samples = detector.configs["audio"]["samples"]
+        samples = detector.configs["audio"].samples
         with torch.no_grad():
             return (network.frontend(0.1 * torch.randn(2, samples, generator=generator)),)
-    frames = detector.preprocess.get("frames", 8)
+    frames = detector.preprocess.frames
     x = torch.randn(1, frames, network.project[-2].in_features, generator=generator)
     if _is_bilstm(network):
         return (x,)

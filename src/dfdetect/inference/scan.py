@@ -81,10 +81,8 @@ def _face_evidence(detector, path: Path, timings: dict):
     crop landmarks, first decoded frame)``."""
     from dfdetect.data.face_frames import face_transforms
     from dfdetect.media.face_sampling import face_track
-    from dfdetect.preprocess import PreprocessOptions
 
-    options = PreprocessOptions(**{k: tuple(v) if isinstance(v, list) else v
-                                   for k, v in detector.preprocess.items()})
+    options = detector.preprocess
     frames, _, faces, crops = face_track(path, options, timings)
     start = time.perf_counter()
     spatial = detector.runner("spatial")

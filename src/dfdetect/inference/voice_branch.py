@@ -23,7 +23,7 @@ class VoiceBranch(Branch):
         if evidence.wave is None:
             return None
         return audio_branch(detector.runner("audio"), evidence.wave,
-                            detector.configs["audio"]["samples"])
+                            detector.configs["audio"].samples)
 
     def weak(self, evidence: Evidence) -> str | None:
         from dfdetect.inference.evidence import weak_evidence
