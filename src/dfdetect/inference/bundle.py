@@ -222,9 +222,10 @@ class Detector:
         if backend not in ("auto", "onnx", "torch"):
             raise DfdetectError(f"unknown backend {backend!r}: auto, onnx or torch")
         if backend != "torch":
-            from dfdetect.inference.onnx_backend import onnx_networks
+            from dfdetect.inference.onnx_backend import export_rule, onnx_networks
 
-            detector.fast = onnx_networks(path, networks, parts["metadata"])
+            detector.fast = onnx_networks(path, networks, parts["metadata"],
+                                          export_rule(detector))
             if backend == "onnx" and not detector.fast:
                 raise DfdetectError(f"{path} has no ONNX export: run dfdetect export --model "
                                     f"{path}")

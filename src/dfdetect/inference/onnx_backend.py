@@ -1,5 +1,6 @@
 """The ONNX Runtime path of a bundle: export the heavy feature extractors, check them against
-torch, and run them in scans.
+torch, and run them in scans. Each network declares what ONNX runs of it (``onnx_export``, see
+:mod:`dfdetect.models.export`); one that declares nothing stays in torch, recorded as such.
 
 Exported (``BUNDLE/onnx/<component>.onnx``): the face backbone (crops → embeddings), the
 audio CRNN after its front end (LFCC/log-mel → embeddings; ONNX has no complex STFT, and the
@@ -31,63 +32,30 @@ log = logging.getLogger(__name__)
 TOLERANCE = 1e-4
 
 
-class _Features(nn.Module):
-    """The part of a network that ONNX runs: inputs → embedding."""
+def export_rule(detector) -> dict:
+    """The input sizes a bundle's networks declare their ONNX export for.
 
-    def __init__(self, network: nn.Module) -> None:
-        super().__init__()
-        self.network, self.unpadded_lstm = network, _is_bilstm(network)
-
-    def forward(self, *inputs):
-        if hasattr(self.network, "frontend"):  # the audio CRNN, from front-end features on
-            return self.network.encode(inputs[0])
-        if self.unpadded_lstm:  # one sequence of face frames only: no packing needed
-            frames = self.network.project(inputs[0])
-            out, _ = self.network.lstm(frames)
-            return self.network.pool(out, torch.ones(out.shape[:2], dtype=torch.bool))
-        return self.network.forward_features(*inputs)
-
-
-def _example_inputs(component: str, network: nn.Module, detector) -> tuple:
-    generator = torch.Generator().manual_seed(0)
-    if component == "spatial":
-        size = detector.configs["spatial"].image_size
-        return (torch.randn(4, 3, size, size, generator=generator),)
-    if component == "audio":
-        samples = detector.configs["audio"].samples
-        with torch.no_grad():
-            return (network.frontend(0.1 * torch.randn(2, samples, generator=generator)),)
-    frames = detector.preprocess.frames
-    x = torch.randn(1, frames, network.project[-2].in_features, generator=generator)
-    if _is_bilstm(network):
-        return (x,)
-    return x, torch.ones(1, frames, dtype=torch.bool)
+    Example:
+        >>> from types import SimpleNamespace
+        >>> d = SimpleNamespace(configs={}, preprocess=SimpleNamespace(frames=8))
+        >>> export_rule(d)
+        {'frames': 8}
+    """
+    rule = {"frames": detector.preprocess.frames}
+    if "spatial" in detector.configs:
+        rule["image_size"] = detector.configs["spatial"].image_size
+    if "audio" in detector.configs:
+        rule["samples"] = detector.configs["audio"].samples
+    return rule
 
 
-def _is_bilstm(network: nn.Module) -> bool:
-    # only the BiLSTM has an ``lstm``: it runs unpacked on the face frames alone
-    return hasattr(network, "lstm")
-
-
-def _dynamic_axes(component: str, names: list[str]) -> dict:
-    axis = {"spatial": {0: "crops"}, "audio": {0: "windows", 2: "steps"}}.get(component,
-                                                                         {1: "frames"})
-    return {**{name: axis for name in names}, "embedding": {0: "batch"}}
-
-
-def _check(component: str, network: nn.Module, session, inputs: tuple) -> dict:
-    """Largest differences between torch and ONNX Runtime on ``inputs``."""
-    wrapper = _Features(network).eval()
+def _check(network: nn.Module, export, session) -> dict:
+    """Largest differences between torch and ONNX Runtime on the declared example input."""
     with torch.no_grad():
-        expected = wrapper(*inputs)
+        expected = export.module(*export.example)
         probability = torch.sigmoid(network.forward_head(expected))
-        # and the torch path scans really take (packing, masks, front end included)
-        if component == "temporal":
-            reference = network.forward_features(inputs[0], torch.ones(inputs[0].shape[:2],
-                                                                       dtype=torch.bool))
-            assert torch.allclose(reference, expected, rtol=1e-4, atol=1e-5)
-    feeds = {arg.name: value.numpy() for arg, value in zip(session.get_inputs(), inputs,
-                                                            strict=True)}
+    feeds = {arg.name: value.numpy() for arg, value in zip(session.get_inputs(),
+                                                            export.example, strict=True)}
     got = torch.from_numpy(session.run(None, feeds)[0])
     with torch.no_grad():
         got_probability = torch.sigmoid(network.forward_head(got))
@@ -192,25 +160,24 @@ def export_onnx(bundle: str | os.PathLike) -> dict:
     folder.mkdir(exist_ok=True)
     clear_stale_temps(bundle)  # a killed earlier export's
     records = {}
-    for component in ("spatial", "temporal", "audio", "fusion"):
-        if component not in detector.networks:
-            continue
-        network = detector.networks[component]
+    rule = export_rule(detector)
+    for component, network in detector.networks.items():
         target = folder / f"{component}.onnx"
+        if component != "fusion" and not hasattr(network, "onnx_export"):
+            records[component] = {"kept": False, "error": "the network declares no ONNX export"}
+            continue
         try:
             if component == "fusion":
                 differences = _export_fusion(network, target)
             else:
-                inputs = _example_inputs(component, network, detector)
-                names = ["x"] if len(inputs) == 1 else ["x", "mask"]
-                wrapper = _Features(network).eval()
+                export = network.onnx_export(rule)
                 with warnings.catch_warnings(), atomic_path(target) as tmp:
                     warnings.simplefilter("ignore")  # the exporter's advice is for its authors
-                    torch.onnx.export(wrapper, inputs, str(tmp), input_names=names,
-                                      output_names=["embedding"], dynamo=False,
-                                      dynamic_axes=_dynamic_axes(component, names))
-                differences = _check(component, network, ort.InferenceSession(str(target)),
-                                     inputs)
+                    torch.onnx.export(export.module.eval(), export.example, str(tmp),
+                                      input_names=export.names, output_names=["embedding"],
+                                      dynamo=False,
+                                      dynamic_axes={**export.axes, "embedding": {0: "batch"}})
+                differences = _check(network, export, ort.InferenceSession(str(target)))
         except Exception as exc:  # noqa: BLE001 - an unexportable part simply stays in torch
             records[component] = {"kept": False, "error": f"{type(exc).__name__}: "
                                                           f"{str(exc).splitlines()[0][:200]}"}
@@ -234,10 +201,10 @@ def export_onnx(bundle: str | os.PathLike) -> dict:
 
 
 class OnnxFeatures(nn.Module):
-    """A torch-shaped stand-in whose ``forward_features`` runs ONNX Runtime and whose
-    ``forward_head`` is the original torch head."""
+    """A torch-shaped stand-in whose ``forward_features`` runs the network's declared export on
+    ONNX Runtime and whose ``forward_head`` is the original torch head."""
 
-    def __init__(self, path: Path, network: nn.Module) -> None:
+    def __init__(self, path: Path, network: nn.Module, rule: dict) -> None:
         import onnxruntime as ort
 
         super().__init__()
@@ -245,22 +212,11 @@ class OnnxFeatures(nn.Module):
         options.intra_op_num_threads = max(1, min(4, os.cpu_count() or 1))
         self.session = ort.InferenceSession(str(path), options,
                                             providers=["CPUExecutionProvider"])
-        self.network, self.unpadded_lstm = network, _is_bilstm(network)
+        self.network, self.export = network, network.onnx_export(rule)
         self.embedding_dim = network.embedding_dim
 
-    def forward_features(self, x: torch.Tensor, mask: torch.Tensor | None = None):
-        if hasattr(self.network, "frontend"):
-            with torch.no_grad():
-                x = self.network.frontend(x)
-        if self.unpadded_lstm:
-            if len(x) != 1:
-                raise ValueError("the ONNX BiLSTM scores one video at a time")
-            feeds = {"x": x[:, mask[0]].numpy().astype(np.float32)}
-        elif mask is not None:
-            feeds = {"x": x.numpy().astype(np.float32), "mask": mask.numpy()}
-        else:
-            feeds = {"x": x.numpy().astype(np.float32)}
-        return torch.from_numpy(self.session.run(None, feeds)[0])
+    def forward_features(self, *inputs):
+        return torch.from_numpy(self.session.run(None, self.export.feeds(*inputs))[0])
 
     def forward_head(self, embedding: torch.Tensor) -> torch.Tensor:
         return self.network.forward_head(embedding)
@@ -269,7 +225,7 @@ class OnnxFeatures(nn.Module):
         return self.forward_head(self.forward_features(*inputs))
 
 
-def onnx_networks(bundle: Path, networks: dict, metadata: dict) -> dict:
+def onnx_networks(bundle: Path, networks: dict, metadata: dict, rule: dict | None = None) -> dict:
     """ONNX stand-ins for the components whose verified export is in ``bundle/onnx``.
 
     Example:
@@ -288,5 +244,5 @@ def onnx_networks(bundle: Path, networks: dict, metadata: dict) -> dict:
             raise DfdetectError(f"{path}: does not match its SHA-256 in metadata.json")
         network = networks[component]
         fast[component] = (OnnxFusion(path, network) if component == "fusion" else
-                           OnnxFeatures(path, network))
+                           OnnxFeatures(path, network, rule or {}))
     return fast

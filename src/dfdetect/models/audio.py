@@ -76,6 +76,18 @@ class CRNN(nn.Module):
         """The fake logit ``(B,)`` from an embedding."""
         return self.head(self.dropout(embedding)).squeeze(-1)
 
+    def onnx_export(self, rule: dict):
+        """ONNX runs :meth:`encode` on front-end features; the front end (an STFT, which ONNX
+        cannot express with complex numbers) stays in torch."""
+        from dfdetect.models.export import Encoder, OnnxExport
+
+        wave = 0.1 * torch.randn(2, rule["samples"], generator=torch.Generator().manual_seed(0))
+        with torch.no_grad():
+            example = (self.frontend(wave),)
+        return OnnxExport(Encoder(self, "encode"), example, ["x"],
+                          {"x": {0: "windows", 2: "steps"}},
+                          prepare=lambda wave: (self.frontend(wave),))
+
     def forward(self, wave: torch.Tensor) -> torch.Tensor:
         return self.forward_head(self.forward_features(wave))
 

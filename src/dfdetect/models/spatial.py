@@ -45,6 +45,15 @@ class SpatialNet(nn.Module):
     def forward_head(self, embedding: torch.Tensor) -> torch.Tensor:
         return self.head(self.dropout(embedding)).squeeze(-1)
 
+    def onnx_export(self, rule: dict):
+        """ONNX runs the backbone and pooling on a batch of crops of ``rule["image_size"]``."""
+        from dfdetect.models.export import Encoder, OnnxExport
+
+        size = rule["image_size"]
+        example = (torch.randn(4, 3, size, size, generator=torch.Generator().manual_seed(0)),)
+        return OnnxExport(Encoder(self, "forward_features"), example, ["x"],
+                          {"x": {0: "crops"}})
+
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.forward_head(self.forward_features(images))
 

@@ -59,6 +59,17 @@ class TemporalNet(nn.Module):
     def forward_head(self, embedding: torch.Tensor) -> torch.Tensor:
         return self.head(embedding).squeeze(-1)
 
+    def onnx_export(self, rule: dict):
+        """ONNX runs :meth:`forward_features` on one video's ``rule["frames"]`` embeddings and
+        face mask."""
+        from dfdetect.models.export import Encoder, OnnxExport
+
+        x = torch.randn(1, rule["frames"], self.project[2].in_features,
+                        generator=torch.Generator().manual_seed(0))
+        return OnnxExport(Encoder(self, "forward_features"),
+                          (x, torch.ones(x.shape[:2], dtype=torch.bool)), ["x", "mask"],
+                          {"x": {1: "frames"}, "mask": {1: "frames"}})
+
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.forward_head(self.forward_features(x, mask))
 
@@ -122,6 +133,27 @@ class BiLSTM(TemporalNet):
         self.lstm = nn.LSTM(hidden, hidden, num_layers=layers, batch_first=True,
                             bidirectional=True, dropout=dropout if layers > 1 else 0.0)
         self.pool = AttentionPool(2 * hidden)
+
+    def onnx_export(self, rule: dict):
+        """ONNX runs the LSTM unpacked on the face frames of one video (packing has no ONNX
+        form): the frames without a face are dropped in torch first."""
+        from dfdetect.models.export import Encoder, OnnxExport
+
+        x = torch.randn(1, rule["frames"], self.project[2].in_features,
+                        generator=torch.Generator().manual_seed(0))
+
+        def faces_only(x, mask):
+            if len(x) != 1:
+                raise ValueError("the ONNX BiLSTM scores one video at a time")
+            return (x[:, mask[0]],)
+
+        return OnnxExport(Encoder(self, "encode_faces"), (x,), ["x"], {"x": {1: "frames"}},
+                          prepare=faces_only)
+
+    def encode_faces(self, x: torch.Tensor) -> torch.Tensor:
+        """The embedding of one video's face frames ``[1, T, D]`` (all faces: no packing)."""
+        out, _ = self.lstm(self.project(x))
+        return self.pool(out, torch.ones(out.shape[:2], dtype=torch.bool))
 
     def encode(self, frames, mask):
         from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
