@@ -65,9 +65,9 @@ def headline(holdout: pd.DataFrame, reference: pd.DataFrame, thresholds: dict) -
     for modality in ("video", "audio", "image"):
         reals = holdout[(holdout.modality == modality) & (holdout.label == 0)]
         called = int((reals.branch >= thresholds[modality]).sum())
-        from dfdetect.inference.collection import _wilson
+        from dfdetect.evaluation.intervals import wilson_ci
 
-        low, high = _wilson(called, len(reals))
+        low, high = wilson_ci(called, len(reals))
         lines.append({"figure": f"real holdout {modality} files called fake (threshold "
                                 f"{thresholds[modality]:.3f})",
                       "AUC": round(called / max(1, len(reals)), 3),
