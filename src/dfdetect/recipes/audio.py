@@ -1,8 +1,4 @@
-"""The audio model's recipe: its options and the network they describe.
-
-Below both training and inference: a bundle rebuilds its networks from these without
-importing any training code.
-"""
+"""The audio model's recipe: its options and the network they describe."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""The fusion head's recipe: its options and the network it describes.
-
-Below both training and inference: a bundle rebuilds its networks from these without
-importing any training code.
-"""
+"""The fusion head's recipe: its options and the network it describes."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""The sync branch's recipe: its options and the network they describe.
-
-Below both training and inference: a bundle rebuilds its networks from these without
-importing any training code.
-"""
+"""The sync branch's recipe: its options and the network they describe."""
 
 from __future__ import annotations
 
