@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-COLUMNS = {"overall": "score", "video": "video", "audio": "audio", "image": "image",
-           "sync": "sync"}
+# every other column of a scans table is a modality's score (one per branch, and ``image``)
+NOT_SCORES = {"path", "label", "modality", "family", "generator", "source", "group", "score",
+              "verdict", "threshold", "error"}
 
 
 def modality_label(dataset: str, category: str, label: int, modality: str) -> int:
@@ -50,9 +51,8 @@ def scan_metrics(scans: pd.DataFrame) -> dict:
     out: dict = {}
     for dataset, rows in scans.groupby("source", sort=True):
         found: dict = {}
-        for modality, column in COLUMNS.items():
-            if column not in rows:
-                continue
+        columns = {"overall": "score", **{c: c for c in rows.columns if c not in NOT_SCORES}}
+        for modality, column in columns.items():
             scored = rows[pd.to_numeric(rows[column], errors="coerce").notna()]
             labels = np.array([modality_label(dataset, c, y, modality) for c, y in
                                zip(scored.family, scored.label, strict=True)], int)

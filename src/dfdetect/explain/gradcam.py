@@ -44,8 +44,12 @@ def gradcam_maps(model, images: torch.Tensor) -> np.ndarray:
         return cam(input_tensor=images, targets=targets)
 
 
-def _display(image: torch.Tensor) -> np.ndarray:
-    mean, std = torch.tensor(MEAN)[:, None, None], torch.tensor(STD)[:, None, None]
+def _display(image: torch.Tensor, config=None) -> np.ndarray:
+    """A normalised crop back to [0, 1] RGB, by the input rule of the model's config (the
+    ImageNet mean/std when it has none)."""
+    get = config.get if isinstance(config, dict) else lambda k, d: getattr(config, k, d)
+    mean = torch.tensor(tuple(get("mean", MEAN)))[:, None, None]
+    std = torch.tensor(tuple(get("std", STD)))[:, None, None]
     return (image * std + mean).clamp(0, 1).permute(1, 2, 0).numpy()
 
 
@@ -111,7 +115,7 @@ def heatmap_pictures(model, frame_scores: pd.DataFrame, workdir: Path, config,
                  for r in rows.itertuples()]
         images = torch.stack([prepare(load_crop(p)) for p in paths])
         maps = gradcam_maps(model, images)
-        return [(overlay(_display(img), m),
+        return [(overlay(_display(img, config), m),
                  f"{'fake' if r.label else 'real'} · {r.manipulation}\np(fake)={r.score:.2f}")
                 for img, m, r in zip(images, maps, rows.itertuples(), strict=True)]
 

@@ -23,8 +23,21 @@ from tqdm.auto import tqdm
 from dfdetect.fsutil import clear_stale_temps
 
 log = logging.getLogger(__name__)
-SCAN_COLUMNS = ("path", "label", "modality", "family", "generator", "source", "group",
-                "score", "verdict", "threshold", "video", "audio", "image", "sync", "error")
+TEXT_COLUMNS = ("path", "label", "modality", "family", "generator", "source", "group")
+
+
+def scan_columns() -> tuple[str, ...]:
+    """The columns of a ``scans.csv``: the row's labels, the verdict, one score column per
+    registered branch (and ``image``, the face model on a photo), the error.
+
+    Example:
+        >>> scan_columns()[-5:]
+        ('image', 'video', 'audio', 'sync', 'error')
+    """
+    from dfdetect.inference.plugins import all_branches
+
+    return (*TEXT_COLUMNS, "score", "verdict", "threshold", "image",
+            *(branch.name for branch in all_branches()), "error")
 
 
 def collection_rows(labels_csv: Path, *, role: str | None = "holdout") -> pd.DataFrame:
@@ -70,19 +83,21 @@ def scan_collection(detector, rows: pd.DataFrame, root: Path, out: Path, *,
 
     out.mkdir(parents=True, exist_ok=True)
     clear_stale_temps(out)
-    target = out / "scans.csv"
+    target, columns = out / "scans.csv", scan_columns()
+    if target.is_file() and tuple(read_scans(target).columns) != columns:
+        target.unlink()  # written with other branches: its lines cannot be resumed
     done = read_scans(target) if target.is_file() else None
     seen = set(done.path) if done is not None else set()
     new_file = done is None
     with open(target, "a", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=SCAN_COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=columns)
         if new_file:
             writer.writeheader()
         for row in tqdm(rows.to_dict("records"), desc="scanning", unit="file",
                         disable=not progress or None):
             if row["path"] in seen:
                 continue
-            line = {k: row.get(k, "") for k in SCAN_COLUMNS}
+            line = {k: row.get(k, "") for k in columns}
             try:
                 result = scan(root / row["path"], detector)
                 line.update(score=result.score, verdict=result.verdict,

@@ -40,9 +40,11 @@ def explain(result) -> list[str]:
     lines += [f"Provenance: {finding}" for finding in provenance.get("findings", [])]
     lines += [f"Not judged: {reason}." for reason in getattr(result, "warnings", [])]
     faces = [f for f in result.frames if f["score"] is not None]
+    from dfdetect.inference.plugins import all_branches
+
+    titles = {"image": "Face", **{b.name: b.title for b in all_branches() if b.title}}
     for name, info in result.modalities.items():
-        word = {"video": "Face track", "audio": "Voice", "image": "Face",
-                "sync": "Lip sync"}.get(name, name.capitalize())
+        word = titles.get(name, name.capitalize())
         line = f"{word}: {info['verdict']} ({info['score']:.2f}, threshold {info['threshold']:.2f})"
         if name in ("video", "image") and faces:
             worst = max(faces, key=lambda f: f["score"])

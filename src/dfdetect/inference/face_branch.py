@@ -14,6 +14,7 @@ class FaceTrackBranch(Branch):
     """
 
     name = "video"
+    title = "Face track"
     components = ("temporal",)
     label_column = "video_label"
 
@@ -28,3 +29,15 @@ class FaceTrackBranch(Branch):
         from dfdetect.inference.evidence import weak_evidence
 
         return weak_evidence("video", evidence.frames, None).get("video")
+
+    def pictures(self, result, detector) -> list:
+        """The score timeline and the most suspicious faces (images too: they have a face)."""
+        from dfdetect.inference.plugins import Picture
+        from dfdetect.inference.report import suspicious_frames_png, timeline_png
+
+        found = [Picture("timeline", timeline_png(result), "score timeline",
+                         "Fake probability of each sampled frame over time."),
+                 Picture("faces", suspicious_frames_png(result, detector),
+                         "most suspicious faces", "The most suspicious faces; the heat map "
+                         "shows where the face model looked (Grad-CAM).")]
+        return [picture for picture in found if picture.png is not None]

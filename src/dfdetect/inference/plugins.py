@@ -47,10 +47,21 @@ class Evidence:
         return None if self.wave is None else self.wave.size / 16_000
 
 
+@dataclass
+class Picture:
+    """One picture a branch adds to a scan's report and web page."""
+
+    key: str  # its id on the web page and its key in the API's ``pictures``
+    png: bytes
+    alt: str
+    caption: str = ""
+
+
 class Branch:
     """One modality of a detector. Subclasses set the class attributes and :meth:`run`."""
 
     name = ""  # what scans report it as (a key of ``ScanResult.modalities``)
+    title = ""  # how explanations name it ("Voice"); the name capitalised when empty
     components: tuple[str, ...] = ()  # the bundle networks it needs
     label_column = "label"  # the manifest column its own ground truth is in
 
@@ -69,6 +80,10 @@ class Branch:
 
         head = detector.networks[self.components[-1]].head
         return [m for m in head.modules() if isinstance(m, nn.Linear)][-1]
+
+    def pictures(self, result, detector) -> list[Picture]:
+        """The pictures of this branch's evidence in a finished scan (none by default)."""
+        return []
 
     def available(self, detector) -> bool:
         return all(name in detector.networks for name in self.components)

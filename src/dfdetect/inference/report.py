@@ -161,11 +161,11 @@ def _section(result, detector) -> str:
              "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in result.explanation)
              + "</ul><table><tr><th>modality</th><th>score</th><th>threshold</th>"
              f"<th>verdict</th></tr>{rows}</table></div>", _provenance_card(result.provenance)]
-    for picture, alt in ((timeline_png(result), "score timeline"),
-                         (suspicious_frames_png(result, detector), "suspicious frames"),
-                         (audio_png(result), "audio spectrogram")):
-        if picture is not None:
-            parts.append(f'<div class="card">{_img(picture, alt)}</div>')
+    from dfdetect.inference.plugins import all_branches
+
+    for branch in all_branches():
+        for picture in branch.pictures(result, detector):
+            parts.append(f'<div class="card">{_img(picture.png, picture.alt)}</div>')
     return "\n".join(parts)
 
 

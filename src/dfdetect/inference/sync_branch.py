@@ -76,6 +76,7 @@ class SyncBranch(Branch):
     """
 
     name = "sync"
+    title = "Lip sync"
     components = ("sync",)
 
     def run(self, detector, evidence: Evidence):
@@ -98,7 +99,32 @@ class SyncBranch(Branch):
             reasons.append("the best match is not at 0 s: the voice may not be this mouth's")
         return BranchOutput(summary, float(1 / (1 + np.exp(-logit))), [], logit,
                             {"offset_s": best, "confidence": round(confidence, 4),
-                             "faces": int(len(inputs[1])), "reasons": reasons})
+                             "faces": int(len(inputs[1])), "reasons": reasons,
+                             "curve": [round(float(v), 4) for v in curve]})
+
+    def pictures(self, result, detector) -> list:
+        """The offset curve: mouth-voice similarity for each audio shift, the best marked."""
+        from dfdetect.figures import figure_png
+        from dfdetect.inference.plugins import Picture
+
+        info = result.modalities.get("sync") or {}
+        if not info.get("curve"):
+            return []
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        figure, axis = plt.subplots(figsize=(9, 2.6))
+        axis.plot(OFFSETS, info["curve"], "-", color="tab:blue")
+        axis.axvline(0, color="black", linestyle=":", label="in sync (0 s)")
+        axis.axvline(info["offset_s"], color="tab:red", label=f"best {info['offset_s']:+.2f} s")
+        axis.set(xlabel="audio shifted by (s)", ylabel="mouth-voice similarity",
+                 title="Lip sync: similarity over audio offsets")
+        axis.legend(fontsize=7)
+        return [Picture("sync", figure_png(figure), "lip sync offset curve",
+                        "How well the mouth matches the voice for each shift of the audio; a "
+                        "real talking clip peaks at 0 s.")]
 
     def weak(self, evidence: Evidence) -> str | None:
         faces = sum(c is not None for c in evidence.crops)

@@ -14,6 +14,7 @@ class VoiceBranch(Branch):
     """
 
     name = "audio"
+    title = "Voice"
     components = ("audio",)
     label_column = "audio_label"
 
@@ -29,3 +30,13 @@ class VoiceBranch(Branch):
         from dfdetect.inference.evidence import weak_evidence
 
         return weak_evidence("audio", [], evidence.audio_seconds).get("audio")
+
+    def pictures(self, result, detector) -> list:
+        """The spectrogram with each segment's fake probability."""
+        from dfdetect.inference.plugins import Picture
+        from dfdetect.inference.report import audio_png
+
+        png = audio_png(result)
+        return [] if png is None else [Picture(
+            "audio", png, "audio spectrogram",
+            "Spectrogram of the audio with each segment's fake probability.")]

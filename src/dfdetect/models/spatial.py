@@ -59,8 +59,8 @@ class SpatialNet(nn.Module):
 
     @property
     def cam_layer(self) -> nn.Module:
-        """The last convolutional block, where Grad-CAM looks."""
-        return self.features[-1]
+        """The last convolutional block, where Grad-CAM looks (a backbone may name its own)."""
+        return getattr(self.features, "cam_layer", None) or self.features[-1]
 
 
 def debug_backbone() -> nn.Sequential:

@@ -26,19 +26,23 @@ def _data_url(png: bytes | None) -> str | None:
     return None if png is None else "data:image/png;base64," + base64.b64encode(png).decode()
 
 
-def pictures(result, detector) -> dict:
-    """The scan's pictures as data URLs: timeline, suspicious faces, audio spectrogram.
+def pictures(result, detector) -> tuple[dict, dict]:
+    """Every registered branch's pictures of the scan: ``({key: data URL}, {key: {"alt",
+    "caption"}})``.
 
     Example:
         >>> from dfdetect.inference.scan import ScanResult
-        >>> pictures(ScanResult("a.wav", "audio", 0.2, "real", 0.5, {}), None)["timeline"] is None
-        True
+        >>> pictures(ScanResult("a.wav", "audio", 0.2, "real", 0.5, {}), None)
+        ({}, {})
     """
-    from dfdetect.inference.report import audio_png, suspicious_frames_png, timeline_png
+    from dfdetect.inference.plugins import all_branches
 
-    return {"timeline": _data_url(timeline_png(result)),
-            "faces": _data_url(suspicious_frames_png(result, detector)),
-            "audio": _data_url(audio_png(result))}
+    urls, notes = {}, {}
+    for branch in all_branches():
+        for picture in branch.pictures(result, detector):
+            urls[picture.key] = _data_url(picture.png)
+            notes[picture.key] = {"alt": picture.alt, "caption": picture.caption}
+    return urls, notes
 
 
 def create_app(detector, *, max_upload_mb: float = 200, max_concurrent: int = 1,
@@ -116,9 +120,9 @@ def create_app(detector, *, max_upload_mb: float = 200, max_concurrent: int = 1,
                 except DfdetectError as exc:
                     message = str(exc).replace(str(media), file.filename or "upload")
                     raise HTTPException(422, message) from None
-                images = await run_in_threadpool(pictures, result, detector)
+                images, notes = await run_in_threadpool(pictures, result, detector)
             body = result.to_json()
-            body.update(path=file.filename or "upload", pictures=images)
+            body.update(path=file.filename or "upload", pictures=images, picture_notes=notes)
             return body
         finally:
             state["waiting"] -= 1
