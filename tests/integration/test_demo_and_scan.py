@@ -221,6 +221,12 @@ def test_a_fakeavceleb_scan_reports_the_sync_branch_and_fusion_reports_what_it_a
     assert 0 <= sync["score"] <= 1 and -1 <= sync["offset_s"] <= 1
     assert sync["confidence"] == sync["confidence"] and sync["faces"] >= 1
     assert sync["reasons"] and "shifted by" in sync["reasons"][0]
+    from dfdetect.inference.sync_branch import OFFSETS
+    from dfdetect.serve.app import pictures
+
+    assert len(sync["curve"]) == len(OFFSETS)
+    urls, notes = pictures(scan(manifest_root(manifest) / row.path, detector), detector)
+    assert {"timeline", "faces", "audio", "sync"} <= set(urls) and notes["sync"]["caption"]
     for run in (metrics["fusion"], metrics["fusion"]["without_sync"]):
         line = run["per_category"]["FakeVideo-RealAudio"]
         assert 0 <= line["acc"] <= 1 and line["n"] >= 1 and len(line["ci95"]) == 2

@@ -8,9 +8,19 @@ from dfdetect.inference.plugins import Branch, Evidence, register_branch
 
 @register_branch
 class FaceTrackBranch(Branch):
-    """Example:
-        >>> FaceTrackBranch.name, FaceTrackBranch.components
-        ('video', ('temporal',))
+    """The temporal model over the frames that have a face; absent without any face.
+
+    Example:
+        >>> import numpy as np
+        >>> from types import SimpleNamespace
+        >>> from dfdetect.models.registry import create_model
+        >>> net = create_model("tcn", in_dim=4, hidden=8).eval()
+        >>> detector = SimpleNamespace(runner=lambda name: net)
+        >>> clip = Evidence("video", features=np.ones((3, 4), np.float32),
+        ...                 mask=np.array([True, False, True]))
+        >>> out = FaceTrackBranch().run(detector, clip)
+        >>> out.embedding.shape, FaceTrackBranch().run(detector, Evidence("video")) is None
+        ((8,), True)
     """
 
     name = "video"

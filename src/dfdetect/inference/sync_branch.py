@@ -70,9 +70,11 @@ def clip_inputs(evidence: Evidence) -> tuple[np.ndarray, np.ndarray] | None:
 
 @register_branch
 class SyncBranch(Branch):
-    """Example:
-        >>> SyncBranch.name, SyncBranch.components
-        ('sync', ('sync',))
+    """Mouth against voice over audio offsets; absent without audio or faces.
+
+    Example:
+        >>> SyncBranch().weak(Evidence("video", crops=[None, None]))
+        'a face in only 0 sampled frames: too few to judge lip sync'
     """
 
     name = "sync"

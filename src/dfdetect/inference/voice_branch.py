@@ -8,9 +8,14 @@ from dfdetect.inference.plugins import Branch, Evidence, register_branch
 
 @register_branch
 class VoiceBranch(Branch):
-    """Example:
-        >>> VoiceBranch.name, VoiceBranch.components
-        ('audio', ('audio',))
+    """The audio model over every window of the track; absent without one.
+
+    Example:
+        >>> import numpy as np
+        >>> VoiceBranch().weak(Evidence("audio", wave=np.zeros(8000, np.float32)))
+        'only 0.5 s of audio: too short to judge'
+        >>> VoiceBranch().run(None, Evidence("video")) is None
+        True
     """
 
     name = "audio"
