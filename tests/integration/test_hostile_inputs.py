@@ -103,9 +103,9 @@ def test_non_finite_numbers_never_become_a_silent_nan_score(quick_demo, referenc
     real = scanning._face_evidence
 
     def poisoned(*args):
-        frames, features, mask, crops, first = real(*args)
+        frames, features, mask, *rest = real(*args)
         features[mask] = np.nan
-        return frames, features, mask, crops, first
+        return (frames, features, mask, *rest)
 
     monkeypatch.setattr(scanning, "_face_evidence", poisoned)
     with pytest.raises(DfdetectError, match="non-finite score"):
