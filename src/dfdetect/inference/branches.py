@@ -1,5 +1,6 @@
-"""The two branches as the fusion model sees them, shared by training and scanning so the
-numbers a bundle was trained on are the numbers a scan computes.
+"""The video and audio branches' computations (the face-track and voice plug-ins of
+:mod:`dfdetect.inference.plugins` call them), shared by training and scanning so the numbers a
+bundle was trained on are the numbers a scan computes.
 
 - video: frame embeddings ``[T, D]`` + face mask → temporal model → video embedding and score;
 - audio: 16 kHz waveform → fixed windows → CRNN embedding and fake probability per window; the

@@ -5,7 +5,8 @@
     BUNDLE/spatial.safetensors   face model (per-frame scores, embeddings, Grad-CAM)
     BUNDLE/temporal.safetensors  temporal model over the frame embeddings (the video branch)
     BUNDLE/audio.safetensors     CRNN (the audio branch)
-    BUNDLE/fusion.safetensors    audio-visual fusion head (optional)
+    BUNDLE/sync.safetensors      mouth/voice synchronisation network (the sync branch, optional)
+    BUNDLE/fusion.safetensors    fusion head over the branches (optional)
     BUNDLE/config.json           each component's resolved training config
     BUNDLE/preprocess.json       frames sampled, crop size and margin, face detector settings
     BUNDLE/thresholds.json       decision thresholds chosen on validation

@@ -1,8 +1,9 @@
 """``dfdetect.scan``: one file in, a verdict with its evidence out.
 
-A video runs both branches (face track → frame embeddings → temporal model; audio track → CRNN
-windows) and the fusion head; a silent video or one without a face uses the branch it has; an
-image uses the face model alone; an audio file uses the audio branch alone.
+A video runs every registered branch the bundle has (:mod:`dfdetect.inference.plugins`: the
+face track through the temporal model, the voice through the audio model, lip sync) and the
+fusion head over those present; a silent video or one without a face uses the branches it has;
+an image uses the face model alone; an audio file uses the voice branch alone.
 """
 
 from __future__ import annotations
