@@ -220,6 +220,12 @@ class Detector:
             networks[component] = network.eval()
         detector = cls(networks, parts["config"], parts["preprocess"], parts["thresholds"],
                        parts["metadata"])
+        from dfdetect.inference.plugins import branches_for
+
+        missing = [b.name for b in branches_for(detector) if b.name not in detector.thresholds]
+        if missing:
+            raise DfdetectError(f"{path}/thresholds.json has no threshold for the "
+                                f"{', '.join(missing)} branch(es) its networks make")
         if backend not in ("auto", "onnx", "torch"):
             raise DfdetectError(f"unknown backend {backend!r}: auto, onnx or torch")
         if backend != "torch":

@@ -85,7 +85,8 @@ def scan_collection(detector, rows: pd.DataFrame, root: Path, out: Path, *,
     clear_stale_temps(out)
     target, columns = out / "scans.csv", scan_columns()
     if target.is_file() and tuple(read_scans(target).columns) != columns:
-        target.unlink()  # written with other branches: its lines cannot be resumed
+        log.warning("%s was written with other branch columns: scanning again", target)
+        target.unlink()  # its lines cannot be resumed into these columns
     done = read_scans(target) if target.is_file() else None
     seen = set(done.path) if done is not None else set()
     new_file = done is None
