@@ -11,6 +11,7 @@ import pytest
 
 from dfdetect.cli import main
 from dfdetect.data.indexers import build_manifest
+from dfdetect.default_model.faces import BlendTrainConfig
 from dfdetect.inference.bundle import Detector
 from dfdetect.inference.scan import scan
 from tests.realdata_subset import make_subset
@@ -62,7 +63,7 @@ def test_index_labels_refuses_bad_lines_naming_them(tmp_path):
 def test_the_build_makes_a_bundle_with_validation_thresholds(built):
     detector = Detector.load(built / "bundle")
     assert set(detector.networks) == {"spatial", "temporal", "audio"}
-    assert detector.configs["spatial"].model == "mobilenet_v2"
+    assert detector.configs["spatial"].model == BlendTrainConfig().backbone
     assert detector.configs["spatial"].image_size == 160  # the input rule travels
     assert detector.metadata["late_fusion"] == "max_calibrated"
     thresholds = detector.thresholds

