@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import numpy as np
 import torch
 
 log = logging.getLogger(__name__)
@@ -139,25 +138,3 @@ def last_checkpoint(out: Path) -> str | None:
     """
     path = out / "checkpoints" / "last.ckpt"
     return str(path) if path.is_file() else None
-
-
-@torch.no_grad()
-def predict_logits(model: torch.nn.Module, loader) -> tuple[np.ndarray, np.ndarray]:
-    """Fake logits and labels for every batch of ``loader``, model in eval mode.
-
-    Example:
-        >>> m = torch.nn.Linear(2, 1)
-        >>> logits, labels = predict_logits(lambda x: m(x).squeeze(-1),
-        ...                                 [(torch.zeros(3, 2), torch.ones(3))])
-        >>> logits.shape, labels.tolist()
-        ((3,), [1.0, 1.0, 1.0])
-    """
-    if isinstance(model, torch.nn.Module):
-        model.eval()
-    logits, labels = [], []
-    for inputs, targets in loader:
-        logits.append(model(inputs).float().cpu())
-        labels.append(targets.float())
-    return torch.cat(logits).numpy(), torch.cat(labels).numpy()
-
-
