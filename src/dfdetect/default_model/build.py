@@ -1,9 +1,10 @@
 """``dfdetect train default``: the shipped detector, rebuilt from ``../shared/realdata`` on 2 CPU
 cores by one command (each stage resumes; a killed build loses only the stage it was in).
 
-Stages: index the labels CSV → preprocess the train/val faces → fine-tune the face model on
-real faces vs their blends → fit the voice model on real vs TTS/vocoder (+ Piper) speech →
-thresholds from the validation split → the bundle. Holdout rows are never read here.
+Stages: index the labels CSV → preprocess the train/val faces → fit the face regenerator on
+the train faces → fine-tune the face model on real faces vs their blends and regenerations →
+fit the voice model on real vs TTS/vocoder (+ Piper) speech → thresholds from the validation
+split → the bundle. Holdout rows are never read here.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 import torch
 
 from dfdetect.default_model.faces import BlendTrainConfig
+from dfdetect.default_model.regenerator import RegeneratorConfig
 from dfdetect.default_model.voice import VoiceTrainConfig
 from dfdetect.pipeline import run_stage
 
@@ -35,6 +37,7 @@ class DefaultModelConfig:
     crop: int = 224
     margin: float = 1.3
     val_fpr: float = 0.05  # thresholds: at most this share of validation reals called fake
+    regenerator: RegeneratorConfig = field(default_factory=RegeneratorConfig)
     faces: BlendTrainConfig = field(default_factory=BlendTrainConfig)
     voice: VoiceTrainConfig = field(default_factory=VoiceTrainConfig)
 
@@ -60,10 +63,23 @@ def _preprocess(out: Path, config: DefaultModelConfig) -> dict:
     return {"rows": len(report), "faces": int(report.faces_found.sum())}
 
 
-def _faces(out: Path, config: DefaultModelConfig) -> dict:
+def _regenerator(out: Path, config: DefaultModelConfig) -> dict:
+    from dfdetect.data.manifest import read_manifest
+    from dfdetect.default_model.faces import face_items
+    from dfdetect.default_model.regenerator import train_regenerator
+
+    manifest = read_manifest(out / "faces.csv")
+    items = [face_items(manifest, out / "work", split) for split in ("train", "val")]
+    path = train_regenerator(*items, out / "regenerator", config.regenerator)
+    return {"checkpoint": str(path),
+            **json.loads(path.with_suffix(".json").read_text())}
+
+
+def _faces(out: Path, config: DefaultModelConfig, regenerator: str | None) -> dict:
     from dfdetect.default_model.faces import train_faces
 
-    best = train_faces(out / "faces.csv", out / "work", out / "faces", config.faces)
+    best = train_faces(out / "faces.csv", out / "work", out / "faces", config.faces,
+                       regenerator=regenerator)
     return {"checkpoint": str(best)}
 
 
@@ -198,8 +214,14 @@ def build_default_model(realdata: str | os.PathLike, out: str | os.PathLike,
                                  lambda: _index(realdata, out))}
     face_options = {k: options[k] for k in ("frames", "crop", "margin")}
     run_stage("preprocess", out, face_options, lambda: _preprocess(out, config), after=("index",))
-    stages["faces"] = run_stage("faces", out, options["faces"], lambda: _faces(out, config),
-                                after=("preprocess",))
+    regenerator, after = None, ("preprocess",)
+    if config.faces.regenerated > 0:
+        regenerator = run_stage("regenerator", out, options["regenerator"],
+                                lambda: _regenerator(out, config),
+                                after=("preprocess",))["checkpoint"]
+        after = ("preprocess", "regenerator")
+    stages["faces"] = run_stage("faces", out, options["faces"],
+                                lambda: _faces(out, config, regenerator), after=after)
     stages["voice"] = run_stage("voice", out, options["voice"],
                                 lambda: _voice(realdata, out, config), after=("index",))
     stages["thresholds"] = run_stage("thresholds", out, {"val_fpr": config.val_fpr},

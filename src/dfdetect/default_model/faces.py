@@ -1,12 +1,15 @@
 """The face half of the default model: a pretrained backbone fine-tuned on real faces against
-self-blended and swapped versions of them (no fake from any tool it will be judged on).
+self-blended, swapped and regenerated versions of them (no fake from any tool it will be
+judged on).
 
 One random stored face per video (or the photo) per epoch, each shown once real and once
-blended; the blended half is a self-blend 75 % of the time and a landmark-aligned swap with
-another person of the training split otherwise. Both halves then go through the same channel
-augmentations (resolution loss, an H.264 round trip, JPEG, blur, noise, colour), so that only
-the blend tells them apart. Validation is the same construction on the validation split with
-fixed seeds (without the resolution loss and the H.264 round trip, which are training-only).
+faked. A fake is, with chance ``regenerated``, the face rendered by the regenerator (whole or
+pasted back into the frame, :mod:`dfdetect.data.regenerated_faces`); otherwise a self-blend
+75 % of the time and a landmark-aligned swap with another person of the training split. Both
+halves then go through the same channel augmentations (resolution loss, an H.264 round trip,
+JPEG, blur, noise, colour), so that only the fake's making tells them apart. Validation is the
+same construction on the validation split with fixed seeds (without the resolution loss and
+the H.264 round trip, which are training-only).
 """
 
 from __future__ import annotations
@@ -47,6 +50,9 @@ class BlendTrainConfig:
     swap_fraction: float = 0.25
     low_resolution: float = 0.3  # chance of a 0.35-0.8× down-and-up resize (small faces)
     h264: float = 0.5  # chance of an H.264 round trip at CRF 18-40 (real and blended alike)
+    # share of fakes rendered by the regenerator (faces a decoder drew: the talking-head and
+    # reenactment kind no blend of real faces shows); 0 trains on blends and swaps only
+    regenerated: float = 1 / 3
     patience: int = 4
     seed: int = 0
     num_workers: int = 2
@@ -91,9 +97,10 @@ class BlendedFaces(Dataset):
 
     def __init__(self, items: list[dict], prepare, *, train: bool = False, seed: int = 0,
                  swap_fraction: float = 0.25, low_resolution: float = 0.3,
-                 h264: float = 0.0) -> None:
+                 h264: float = 0.0, regenerator=None, regenerated: float = 0.0) -> None:
         self.items, self.prepare, self.train, self.seed = items, prepare, train, seed
         self.swap_fraction, self.low_resolution, self.h264 = swap_fraction, low_resolution, h264
+        self.regenerator, self.regenerated = regenerator, regenerated
         self.rng = np.random.default_rng(seed)
         # swap donors of each item: everyone of another group (computed once, not per draw)
         groups = np.array([item["group"] for item in items])
@@ -121,7 +128,13 @@ class BlendedFaces(Dataset):
         if fake:
             params = blend_params(rng)
             others = self.donors[item]
-            if others.size and rng.random() < self.swap_fraction:
+            # the extra draw only with a regenerator: blend-only sets stay as they were
+            if self.regenerator is not None and rng.random() < self.regenerated:
+                from dfdetect.data.regenerated_faces import regenerated_fake, regeneration_params
+
+                image = regenerated_fake(image, landmarks, self.regenerator,
+                                         regeneration_params(rng), params)
+            elif others.size and rng.random() < self.swap_fraction:
                 donor, donor_landmarks = self._pick(rng, int(rng.choice(others)))
                 donor = cv2.resize(donor, image.shape[1::-1])
                 scale = image.shape[1] / max(1, donor.shape[1])
@@ -196,9 +209,11 @@ def _module(spatial_config, blend: BlendTrainConfig, steps_per_epoch: int):
 
 def train_faces(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
                 out: str | os.PathLike, blend: BlendTrainConfig | None = None, *,
-                progress: bool = True) -> Path:
-    """Fine-tune the backbone on ``train`` real faces vs their blends, select on ``val``;
+                regenerator: str | os.PathLike | None = None, progress: bool = True) -> Path:
+    """Fine-tune the backbone on ``train`` real faces vs their fakes, select on ``val``;
     returns the best checkpoint (a face-model checkpoint the bundle and ``features`` read).
+    ``regenerator`` (:func:`~dfdetect.default_model.regenerator.train_regenerator`'s file) is
+    needed when ``blend.regenerated`` is above 0.
 
     Example:
         >>> train_faces("missing.csv", "w", "o")
@@ -231,7 +246,13 @@ def train_faces(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
 
     save_config(blend, out / "config.yaml")
     options = {"swap_fraction": blend.swap_fraction, "low_resolution": blend.low_resolution,
-               "h264": blend.h264}
+               "h264": blend.h264, "regenerated": blend.regenerated}
+    if blend.regenerated > 0:
+        if regenerator is None:
+            raise DfdetectError("regenerated fakes need a regenerator checkpoint")
+        from dfdetect.default_model.regenerator import load_regenerator
+
+        options["regenerator"] = load_regenerator(regenerator)
     train = BlendedFaces(train_items, face_transforms(spatial, True), train=True,
                          seed=blend.seed, **options)
     val = BlendedFaces(val_items, face_transforms(spatial), seed=blend.seed, **options)
