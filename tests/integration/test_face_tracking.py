@@ -105,3 +105,21 @@ def test_a_small_face_missed_at_the_detection_size_is_found_at_twice_it(referenc
     assert 89 in [f.index for f in frames] and timings["larger_detections"] >= 1
     assert sum(face is not None for face in faces) == 32
     assert all(crop.shape == (260, 260, 3) for crop in crops)
+
+
+@pytest.mark.parametrize("name", [DFDC, FFPP, "media/video/ffpp/manipulated_sequences/"
+                                  "NeuralTextures/c23/videos/004_982.mp4"])
+def test_a_face_crop_converted_around_the_face_is_the_crop_of_the_whole_frame(name, reference):
+    """Crops converted from the decoder's planes around the face only (yuv420p and yuv444p)
+    are bit-identical to crops of the whole frame converted to RGB, at odd and even offsets,
+    inside the frame and cut by its edges."""
+    from dfdetect.media.faces import Face, crop_face
+
+    frames, _ = read_frames(reference / name, 3)
+    for frame in frames:
+        height, width = frame.shape
+        for x, y, side in ((width // 3 + 1, height // 4, 151), (width // 2, height // 3 + 1, 90),
+                           (-20, -15, 120), (width - 60, height - 41, 130)):
+            face = Face((x, y, x + side, y + side), 0.99, ())
+            expected = crop_face(frame.image, face, size=224)
+            assert np.array_equal(crop_face(frame, face, size=224), expected), (name, x, y)

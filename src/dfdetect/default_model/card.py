@@ -160,6 +160,11 @@ def write_card(bundle: Path, holdout_dir: Path, reference_dir: Path, out: Path,
     figures = headline(holdout, reference, thresholds)
     h264 = metadata.get("recipe", {}).get("faces", {}).get("h264", 0)
     codec = f"an H.264 round trip ({h264:.0%} of faces), " if h264 else ""
+    regenerated = metadata.get("recipe", {}).get("faces", {}).get("regenerated", 0)
+    rendered = (f"; {regenerated:.0%} of the fakes are the face rendered by a small autoencoder "
+                "fitted on the training faces (transposed-convolution, nearest and bilinear "
+                "decoders; whole crop or pasted in a face mask), for the decoder traces of "
+                "generated faces (AutoGAN, Zhang et al. 2019)" if regenerated else "")
     from dfdetect.models.backbones import WEIGHTS
 
     record = WEIGHTS[config["spatial"]["model"]]
@@ -178,8 +183,8 @@ validation or threshold choice.
   {record.source}; no ImageNet EfficientNet-B2 file can be had offline, so the research
   recipe's B2 is not what ships) fine-tuned at {config['spatial']['image_size']} px on real
   faces against self-blended images (Shiohara & Yamasaki 2022) and landmark-aligned swaps
-  between two real people, with {codec}JPEG, resolution, blur and noise augmentation (real
-  and blended faces alike); one random face per video per
+  between two real people{rendered}, with {codec}JPEG, resolution, blur and noise
+  augmentation (real and fake faces alike); one random face per video per
   epoch. A video's score is the mean of its per-frame logits over {json.loads(
       (bundle / 'preprocess.json').read_text())['frames']} sampled frames (`mean_pool`).
 - **Voice branch**: a logistic model on long-term spectrum statistics (per-frequency mean,

@@ -54,7 +54,7 @@ def face_track(path: str | os.PathLike, options,
         track, counts = track_main_face(frames, detector, track=options.track)
         timings.update({f"{k}_detections": v for k, v in counts.items()})
     crops = [None if face is None else
-             crop_face(frame.image, face, margin=options.margin, size=options.size)
+             crop_face(frame, face, margin=options.margin, size=options.size)
              for frame, face in zip(frames, track, strict=True)]
     timings["detect"] = time.perf_counter() - start - timings["decode"]
     return frames, n_frames, track, crops

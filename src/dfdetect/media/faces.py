@@ -268,9 +268,10 @@ def crop_landmarks(face: Face, margin: float = 1.3, size: int = 260) -> list[lis
             for x, y in face.landmarks]
 
 
-def crop_face(image: np.ndarray, face: Face, *, margin: float = 1.3, size: int = 260):
+def crop_face(image, face: Face, *, margin: float = 1.3, size: int = 260):
     """A square crop around ``face``, its side ``margin`` × the box's longer side, resized to
-    ``size``²; parts outside the frame are black.
+    ``size``²; parts outside the frame are black. ``image``: an RGB array or a
+    :class:`~dfdetect.media.frame.Frame` (whose pixels are then converted only around the face).
 
     Example:
         >>> crop_face(np.zeros((100, 100, 3), np.uint8), Face((90, 90, 130, 130), 1, ()),
@@ -280,11 +281,13 @@ def crop_face(image: np.ndarray, face: Face, *, margin: float = 1.3, size: int =
     x0, y0, side = _crop_square(face, margin)
     x1, y1 = x0 + side, y0 + side
     height, width = image.shape[:2]
-    pad = max(0, -x0, -y0, x1 - width, y1 - height)
-    if pad:
-        image = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
-        x0, y0, x1, y1 = x0 + pad, y0 + pad, x1 + pad, y1 + pad
-    crop = image[y0:y1, x0:x1]
+    left, top, right, bottom = max(0, x0), max(0, y0), min(width, x1), min(height, y1)
+    if right <= left or bottom <= top:
+        return np.zeros((size, size, 3), np.uint8)
+    inside = (image[top:bottom, left:right] if isinstance(image, np.ndarray)
+              else image.region(left, top, right, bottom))
+    crop = cv2.copyMakeBorder(inside, top - y0, y1 - bottom, left - x0, x1 - right,
+                              cv2.BORDER_CONSTANT, value=0)
     shrink = crop.shape[0] > size
     return cv2.resize(crop, (size, size),
                       interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
