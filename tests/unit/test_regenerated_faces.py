@@ -68,6 +68,9 @@ def test_training_lowers_the_reconstruction_error_and_the_file_reloads(items, tm
     net = load_regenerator(path)
     image = _face(9)
     assert np.array_equal(regenerate(image, net, "nearest"), regenerate(image, net, "nearest"))
+    from_folder = load_regenerator(tmp_path)  # the folder holding it loads the same weights
+    assert np.array_equal(regenerate(image, from_folder, "nearest"),
+                          regenerate(image, net, "nearest"))
     with pytest.raises(DfdetectError, match="regenerator not found"):
         load_regenerator(tmp_path / "missing.safetensors")
 

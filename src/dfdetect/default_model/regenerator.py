@@ -108,7 +108,8 @@ def train_regenerator(train_items: list[dict], val_items: list[dict], out: Path,
 
 
 def load_regenerator(path: str | Path) -> FaceRegenerator:
-    """The regenerator saved by :func:`train_regenerator`, in eval mode.
+    """The regenerator saved by :func:`train_regenerator` (its ``.safetensors`` file or the
+    folder holding it), in eval mode.
 
     Example:
         >>> load_regenerator("/nonexistent/regenerator.safetensors")
@@ -119,6 +120,8 @@ def load_regenerator(path: str | Path) -> FaceRegenerator:
     from safetensors.torch import load_file
 
     path = Path(path)
+    if path.is_dir():
+        path = path / "regenerator.safetensors"
     record = path.with_suffix(".json")
     if not path.is_file() or not record.is_file():
         raise DfdetectError(f"regenerator not found: {path}")
