@@ -18,7 +18,7 @@ from tests.realdata_subset import make_subset
 
 QUICK = ["--set", "faces.epochs=1", "--set", "faces.batch_size=8", "--set",
          "faces.num_workers=0", "--set", "voice.piper=2", "--set", "voice.copies=1",
-         "--set", "frames=2"]
+         "--set", "frames=2", "--set", "regenerator.steps=10", "--set", "regenerator.patch=48"]
 
 
 @pytest.fixture(scope="module")
