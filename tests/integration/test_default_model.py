@@ -143,3 +143,30 @@ def test_a_tiny_face_is_inconclusive_not_fake(built, reference, tmp_path):
     assert result.verdict == "inconclusive", result.explanation
     assert any("pixels across" in w for w in result.warnings)
     assert json.loads(json.dumps(result.to_json()))["verdict"] == "inconclusive"
+
+
+def test_real_video_soundtracks_join_the_voices_and_silent_ones_are_dropped(tmp_path):
+    from dfdetect.default_model.voice import voice_labels
+    from dfdetect.media.writer import write_video
+
+    frames = np.zeros((10, 32, 32, 3), np.uint8)
+    speech = np.sin(np.linspace(0, 900, 16000)).astype(np.float32) * 0.3
+    write_video(tmp_path / "talk.mp4", frames, audio=speech)
+    write_video(tmp_path / "silent.mp4", frames)
+    write_video(tmp_path / "fake.mp4", frames, audio=speech)
+    (tmp_path / "a.wav").write_bytes(b"")  # a voice row of its own, empty: recorded, not used
+    (tmp_path / "labels.csv").write_text(
+        "path,label,modality,role\ntalk.mp4,real,video,train\nsilent.mp4,real,video,train\n"
+        "fake.mp4,fake,video,train\na.wav,real,audio,train\n")
+    labels = voice_labels(tmp_path, tmp_path / "voices", soundtracks=True)
+    table = pd.read_csv(labels)
+    # only real train videos' soundtracks: a fake video's sound may be real or fake
+    assert sorted(table.path) == ["realdata/a.wav", "realdata/silent.mp4", "realdata/talk.mp4"]
+    assert set(table.modality) == {"audio"}
+    manifest = build_manifest("labels", tmp_path / "voices", csv=labels)
+    status = dict(zip(manifest.path, manifest.status, strict=True))
+    assert status["realdata/talk.mp4"] == "ok"
+    assert status["realdata/silent.mp4"] == "no_audio_stream"
+    assert status["realdata/a.wav"] == "empty"
+    without = pd.read_csv(voice_labels(tmp_path, tmp_path / "plain"))
+    assert list(without.path) == ["realdata/a.wav"]

@@ -88,7 +88,7 @@ def _voice(realdata: Path, out: Path, config: DefaultModelConfig) -> dict:
     from dfdetect.default_model.voice import train_voice, voice_labels
 
     labels = voice_labels(realdata, out / "voices", piper=config.voice.piper,
-                          seed=config.voice.seed)
+                          seed=config.voice.seed, soundtracks=config.voice.soundtracks)
     index_dataset("labels", out / "voices", out / "voices.csv", csv=labels)
     checkpoint, record = train_voice(out / "voices.csv", out / "voice", config.voice)
     return {"checkpoint": str(checkpoint), **record}

@@ -52,9 +52,12 @@ def make_piper_fakes(folder: Path, count: int, *, seed: int = 0) -> list[dict]:
     return rows
 
 
-def voice_labels(realdata: Path, folder: Path, *, piper: int = 0, seed: int = 0) -> Path:
+def voice_labels(realdata: Path, folder: Path, *, piper: int = 0, seed: int = 0,
+                 soundtracks: bool = False) -> Path:
     """``folder/labels.csv``: the realdata audio rows (through a ``realdata`` link, so one root
-    holds every file) and ``piper`` Piper fakes. Holdout rows keep their role (→ test).
+    holds every file) and ``piper`` Piper fakes. Holdout rows keep their role (→ test). With
+    ``soundtracks``, the train-role real videos join as real voices (indexing drops those
+    without an audio stream): more recording conditions on the real side.
 
     Example:
         >>> voice_labels(Path("/nonexistent"), Path("/tmp/v"))
@@ -62,10 +65,16 @@ def voice_labels(realdata: Path, folder: Path, *, piper: int = 0, seed: int = 0)
         ...
         dfdetect.errors.DatasetLayoutError: labels CSV not found: /nonexistent/labels.csv
     """
-    from dfdetect.data.indexers.labels import read_labels
+    from dfdetect.data.indexers.labels import LABEL_WORDS, read_labels
 
     table = read_labels(realdata / "labels.csv")
-    table = table[table.modality == "audio"].copy()
+    real = table.label.str.strip().str.lower().map(LABEL_WORDS) == 0
+    role = table.role if "role" in table.columns else ""
+    # a real video's soundtrack is real speech; a fake video's may be either, so none is used
+    soundtrack = soundtracks & (table.modality == "video") & real & (role == "train")
+    table = table[(table.modality == "audio") | soundtrack].copy()
+    table.loc[soundtrack, ["modality", "generator", "family"]] = [
+        "audio", "bonafide (video soundtrack)", "bonafide"]
     folder.mkdir(parents=True, exist_ok=True)
     link = folder / "realdata"
     if not link.exists():
@@ -86,6 +95,9 @@ class VoiceTrainConfig:
     copies: int = 4  # windows per training clip: one clean, the rest through random channels
     c_grid: tuple[float, ...] = (0.0003, 0.001, 0.003, 0.01)  # L2 strengths, chosen on val
     piper: int = 200  # Piper fakes added to train
+    # the soundtracks of train-role real videos as real voices: chosen by a leave-one-real-
+    # source-out study on train rows (unseen real sources called fake 0.716 → 0.648 at C 0.01)
+    soundtracks: bool = True
     seed: int = 0
 
 

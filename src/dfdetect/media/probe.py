@@ -110,17 +110,20 @@ def _probe_audio(path: Path) -> Probe:
             info = soundfile.info(source)
         seconds, rate = info.frames / info.samplerate, info.samplerate
     except (RuntimeError, soundfile.LibsndfileError):
-        seconds, rate = _probe_audio_with_av(path)
+        found = _probe_audio_with_av(path)
+        if found is None:  # e.g. a silent video listed as a voice
+            return Probe("no_audio_stream", "the file has no audio stream")
+        seconds, rate = found
     return Probe(facts={"duration_s": round(seconds, 4), "has_audio": True, "sample_rate": rate,
                         "n_frames": None, "fps": None, "width": None, "height": None})
 
 
-def _probe_audio_with_av(path: Path) -> tuple[float, int]:
+def _probe_audio_with_av(path: Path) -> tuple[float, int] | None:
     import av
 
     with media_source(path) as source, av.open(source) as container:
         if not container.streams.audio:
-            raise ValueError("no audio stream")
+            return None
         stream = container.streams.audio[0]
         seconds = _stream_seconds(stream) or (container.duration or 0) / 1_000_000
         return seconds, stream.codec_context.sample_rate

@@ -37,7 +37,8 @@ def check_files(rows: list[ManifestRow], root: Path, *, probe: bool, workers: in
         return
 
     def probe_one(row: ManifestRow):
-        kind = media_kind(row.path) or ("audio" if row.modality == "audio" else "video")
+        # a voice row is probed for its sound even when the file is a video (a soundtrack)
+        kind = "audio" if row.modality == "audio" else media_kind(row.path) or "video"
         return row, probe_file(root / row.path, kind)
 
     problems = 0
