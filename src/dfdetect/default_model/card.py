@@ -165,6 +165,8 @@ def write_card(bundle: Path, holdout_dir: Path, reference_dir: Path, out: Path,
                 "fitted on the training faces (transposed-convolution, nearest and bilinear "
                 "decoders; whole crop or pasted in a face mask), for the decoder traces of "
                 "generated faces (AutoGAN, Zhang et al. 2019)" if regenerated else "")
+    soundtracks = (" and the soundtracks of the real training videos" if metadata.get(
+        "recipe", {}).get("voice", {}).get("soundtracks") else "")
     from dfdetect.models.backbones import WEIGHTS
 
     record = WEIGHTS[config["spatial"]["model"]]
@@ -188,9 +190,9 @@ validation or threshold choice.
   epoch. A video's score is the mean of its per-frame logits over {json.loads(
       (bundle / 'preprocess.json').read_text())['frames']} sampled frames (`mean_pool`).
 - **Voice branch**: a logistic model on long-term spectrum statistics (per-frequency mean,
-  spread and frame-to-frame change of the log spectrum), fitted on real speech against
-  TTS/vocoder output and {metadata['trained_on'].get('piper_fakes', 0)} Piper VITS clips, each
-  clip also seen through random channels (resampling 8-48 kHz, MP3/AAC/Opus, RawBoost).
+  spread and frame-to-frame change of the log spectrum), fitted on real speech{soundtracks}
+  against TTS/vocoder output and {metadata['trained_on'].get('piper_fakes', 0)} Piper VITS
+  clips, each clip also seen through random channels (resampling 8-48 kHz, MP3/AAC/Opus, RawBoost).
 - **Fusion**: late, calibrated: each branch's score is shifted so that its own threshold sits
   at 0.5 and the most suspicious branch decides (no real audio-visual fakes exist to train a
   fusion head on). A branch with too little evidence (faces under 40 px, faces in under 30 %
