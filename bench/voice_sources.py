@@ -1,0 +1,123 @@
+"""How the default voice model's recipe generalises to real voices and generators it has not
+seen, measured on the ``train``-role rows of a default-model build only (holdout never read).
+
+    python bench/voice_sources.py --build runs/default [--json]
+
+Reads the build's ``voices.csv`` (real speech, TTS/vocoder fakes, Piper fakes and, when the
+recipe uses them, the soundtracks of the real training videos), computes the long-term
+spectrum statistics of every train/val clip once (4 windows each, the first clean, the others
+channel-augmented, as training does), then for each L2 strength of the recipe's grid, with
+and without the soundtracks:
+
+- ``fpr_unseen_real``: leave one real *audio* source out; the share of its clean windows
+  scored above the 95th percentile of the remaining reals (the recipe's 5 % validation rule);
+  what an analyst meets when a real voice comes from a recording set nobody trained on.
+- ``auc_unseen_family``: leave one generator family out (and a third of the real clips);
+  AUC of its clean windows against those unseen reals.
+
+Prints one JSON line: per setting the per-source / per-family figures and their means, with
+``n`` (windows) for each. This is the study that decided ``VoiceTrainConfig.soundtracks``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+SOUNDTRACK = "bonafide (video soundtrack)"
+
+
+def family(generator: str) -> str:
+    """A generator's family, e.g. ``Glow-TTS/dp_N_N`` → ``Glow-TTS``, ``HGAN_V2_FT`` → ``HGAN``."""
+    if "piper" in generator.lower():
+        return "piper"
+    return generator.split("/")[0].split("_")[0].split("(")[0].strip()
+
+
+def windows(build: Path, seed: int = 0) -> pd.DataFrame:
+    """One row per window: clip, label, source, family, soundtrack flag, clean flag, features."""
+    from dfdetect.data.manifest import manifest_root, read_manifest, usable
+    from dfdetect.default_model.voice import clip_statistics
+    from dfdetect.models.spectral import SpectralStats
+
+    manifest = usable(read_manifest(build / "voices.csv"))
+    manifest = manifest[manifest.split.isin(["train", "val"])].reset_index(drop=True)
+    labels = pd.read_csv(build / "voices" / "labels.csv").set_index("path")
+    sources = manifest.path.map(labels.source).fillna("piper").str.split("@").str[0]
+    generators = manifest.path.map(labels.generator).fillna("piper").astype(str)
+    rng, net, parts = np.random.default_rng(seed), SpectralStats(), []
+    for i, row in manifest.iterrows():
+        features, _ = clip_statistics(net, manifest.iloc[[i]], manifest_root(
+            build / "voices.csv"), 4, rng)
+        parts.append(pd.DataFrame({
+            "clip_id": i, "label": int(row.label), "source": sources[i],
+            "family": family(generators[i]), "soundtrack": generators[i] == SOUNDTRACK,
+            "clean": np.arange(len(features)) == 0, "x": list(features)}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _fit(train: pd.DataFrame, strength: float):
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.stack(train.x)
+    centre, scale = x.mean(0), x.std(0) + 1e-6
+    model = LogisticRegression(C=strength, max_iter=5000).fit((x - centre) / scale, train.label)
+    return lambda rows: model.decision_function((np.stack(rows.x) - centre) / scale)
+
+
+def study(data: pd.DataFrame, strength: float) -> dict:
+    """Leave-one-real-source-out FPR and leave-one-family-out AUC (see the module docstring)."""
+    from sklearn.metrics import roc_auc_score
+
+    fpr, auc = {}, {}
+    real = data.label == 0
+    for source in sorted(data.source[real & ~data.soundtrack].unique()):
+        held = real & (data.source == source) & ~data.soundtrack
+        score = _fit(data[~held], strength)
+        threshold = np.quantile(score(data[~held & real & data.clean]), 0.95)
+        scores = score(data[held & data.clean])
+        fpr[source] = {"fpr": round(float((scores > threshold).mean()), 3), "n": len(scores)}
+    kept = data.clip_id[real & ~data.soundtrack].unique()[::3]  # the same with or without tracks
+    unseen_real = real & ~data.soundtrack & data.clip_id.isin(kept)
+    for name in sorted(data.family[~real].unique()):
+        held = (data.family == name) & ~real
+        score = _fit(data[~held & ~unseen_real], strength)
+        fakes, reals = score(data[held & data.clean]), score(data[unseen_real & data.clean])
+        auc[name] = {"auc": round(float(roc_auc_score(
+            np.r_[np.zeros(len(reals)), np.ones(len(fakes))], np.r_[reals, fakes])), 3),
+            "n_real": len(reals), "n_fake": len(fakes)}
+    return {"fpr_unseen_real": fpr, "auc_unseen_family": auc,
+            "mean_fpr_unseen_real": round(float(np.mean([v["fpr"] for v in fpr.values()])), 3),
+            "mean_auc_unseen_family": round(float(np.mean([v["auc"] for v in auc.values()])),
+                                            3)}
+
+
+def main() -> None:
+    from dfdetect.default_model.voice import VoiceTrainConfig
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", type=Path, required=True,
+                        help="a `dfdetect train default` output folder")
+    parser.add_argument("--json", action="store_true", help="print JSON only")
+    args = parser.parse_args()
+    data = windows(args.build)
+    settings = {"with_soundtracks": data, "without_soundtracks": data[~data.soundtrack]}
+    result = {"bench": "voice_sources", "build": str(args.build),
+              "windows": len(data), "soundtrack_windows": int(data.soundtrack.sum())}
+    for strength in VoiceTrainConfig().c_grid:
+        for name, rows in settings.items():
+            if name == "with_soundtracks" and not rows.soundtrack.any():
+                continue
+            result[f"C={strength}/{name}"] = study(rows.reset_index(drop=True), strength)
+            if not args.json:
+                print(name, strength, result[f"C={strength}/{name}"]["mean_fpr_unseen_real"],
+                      result[f"C={strength}/{name}"]["mean_auc_unseen_family"], flush=True)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
