@@ -111,3 +111,11 @@ def test_the_face_set_makes_regenerated_fakes_when_asked(items):
     # without a regenerator the option changes nothing (blend-only sets stay as they were)
     unused = BlendedFaces(items, lambda x: x, regenerated=1.0, **options)
     assert torch.equal(unused[1][0], plain[1][0])
+
+
+def test_a_regenerator_too_short_to_warm_up_is_refused_and_a_short_one_trains(items, tmp_path):
+    with pytest.raises(DfdetectError, match="at least 4"):
+        train_regenerator(items[:4], items[4:], tmp_path, RegeneratorConfig(steps=3),
+                          progress=False)
+    short = RegeneratorConfig(width=8, steps=4, patch=32, batch_size=2)  # two warm-up steps
+    assert train_regenerator(items[:4], items[4:], tmp_path, short, progress=False).is_file()

@@ -80,12 +80,15 @@ def train_regenerator(train_items: list[dict], val_items: list[dict], out: Path,
     config = config or RegeneratorConfig()
     if not train_items or not val_items:
         raise DfdetectError("the regenerator needs stored real faces in train and val")
+    if config.steps < 4:
+        raise DfdetectError(f"regenerator.steps must be at least 4 (got {config.steps})")
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     net = FaceRegenerator(config.width)
     optimizer = torch.optim.Adam(net.parameters(), lr=config.lr)
+    # a tenth of the steps warm up, but at least two (one-cycle divides by the warm-up length)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, config.lr, config.steps,
-                                                   pct_start=0.1)
+                                                   pct_start=max(0.1, 2 / config.steps))
     bar = tqdm(range(config.steps), desc="regenerator", disable=not progress)
     for _ in bar:
         images = _patches(train_items, rng, config.batch_size, config.patch)
