@@ -32,7 +32,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-SOUNDTRACK = "bonafide (video soundtrack)"
 MEANS = ("mean_fpr_unseen_real", "mean_auc_unseen_family", "mean_caught_unseen_family")
 
 
@@ -46,7 +45,7 @@ def family(generator: str) -> str:
 def windows(build: Path, seed: int = 0) -> pd.DataFrame:
     """One row per window: clip, label, source, family, soundtrack flag, clean flag, features."""
     from dfdetect.data.manifest import manifest_root, read_manifest, usable
-    from dfdetect.default_model.voice import clip_statistics
+    from dfdetect.default_model.voice import SOUNDTRACK_GENERATOR, clip_statistics
     from dfdetect.models.spectral import SpectralStats
 
     manifest = usable(read_manifest(build / "voices.csv"))
@@ -54,13 +53,13 @@ def windows(build: Path, seed: int = 0) -> pd.DataFrame:
     labels = pd.read_csv(build / "voices" / "labels.csv").set_index("path")
     sources = manifest.path.map(labels.source).fillna("piper").str.split("@").str[0]
     generators = manifest.path.map(labels.generator).fillna("piper").astype(str)
+    root = manifest_root(build / "voices.csv")
     rng, net, parts = np.random.default_rng(seed), SpectralStats(), []
     for i, row in manifest.iterrows():
-        features, _ = clip_statistics(net, manifest.iloc[[i]], manifest_root(
-            build / "voices.csv"), 4, rng)
+        features, _ = clip_statistics(net, manifest.iloc[[i]], root, 4, rng)
         parts.append(pd.DataFrame({
             "clip_id": i, "label": int(row.label), "source": sources[i],
-            "family": family(generators[i]), "soundtrack": generators[i] == SOUNDTRACK,
+            "family": family(generators[i]), "soundtrack": generators[i] == SOUNDTRACK_GENERATOR,
             "clean": np.arange(len(features)) == 0, "x": list(features)}))
     return pd.concat(parts, ignore_index=True)
 

@@ -158,15 +158,16 @@ def write_card(bundle: Path, holdout_dir: Path, reference_dir: Path, out: Path,
     generator = pd.read_csv(holdout_dir / "generator.csv")
     ref_pooled = pd.read_csv(reference_dir / "pooled.csv")
     figures = headline(holdout, reference, thresholds)
-    h264 = metadata.get("recipe", {}).get("faces", {}).get("h264", 0)
+    recipe = metadata.get("recipe", {})
+    h264 = recipe.get("faces", {}).get("h264", 0)
     codec = f"an H.264 round trip ({h264:.0%} of faces), " if h264 else ""
-    regenerated = metadata.get("recipe", {}).get("faces", {}).get("regenerated", 0)
+    regenerated = recipe.get("faces", {}).get("regenerated", 0)
     rendered = (f"; {regenerated:.0%} of the fakes are the face rendered by a small autoencoder "
                 "fitted on the training faces (transposed-convolution, nearest and bilinear "
                 "decoders; whole crop or pasted in a face mask), for the decoder traces of "
                 "generated faces (AutoGAN, Zhang et al. 2019)" if regenerated else "")
-    soundtracks = (" and the soundtracks of the real training videos" if metadata.get(
-        "recipe", {}).get("voice", {}).get("soundtracks") else "")
+    soundtracks = (" and the soundtracks of the real training videos"
+                   if recipe.get("voice", {}).get("soundtracks") else "")
     from dfdetect.models.backbones import WEIGHTS
 
     record = WEIGHTS[config["spatial"]["model"]]

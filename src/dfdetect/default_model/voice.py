@@ -20,6 +20,7 @@ from dfdetect.fsutil import atomic_path
 
 log = logging.getLogger(__name__)
 PIPER_GENERATOR = "piper-joe-medium (VITS)"
+SOUNDTRACK_GENERATOR = "bonafide (video soundtrack)"  # a real training video's sound
 SAMPLES = 64_600  # ≈ 4 s windows, as the audio branch scores them
 
 
@@ -74,7 +75,7 @@ def voice_labels(realdata: Path, folder: Path, *, piper: int = 0, seed: int = 0,
     soundtrack = soundtracks & (table.modality == "video") & real & (role == "train")
     table = table[(table.modality == "audio") | soundtrack].copy()
     table.loc[soundtrack, ["modality", "generator", "family"]] = [
-        "audio", "bonafide (video soundtrack)", "bonafide"]
+        "audio", SOUNDTRACK_GENERATOR, "bonafide"]
     folder.mkdir(parents=True, exist_ok=True)
     link = folder / "realdata"
     if not link.exists():
@@ -96,7 +97,9 @@ class VoiceTrainConfig:
     c_grid: tuple[float, ...] = (0.0003, 0.001, 0.003, 0.01)  # L2 strengths, chosen on val
     piper: int = 200  # Piper fakes added to train
     # the soundtracks of train-role real videos as real voices: chosen by a leave-one-real-
-    # source-out study on train rows (unseen real sources called fake 0.716 → 0.648 at C 0.01)
+    # source-out study on train rows (unseen real sources called fake 0.716 → 0.648 at C 0.01;
+    # over 3 seeds of bench/voice_sources.py 0.690 → 0.621). On the holdout it cost voice fakes
+    # caught at the threshold (83 → 42 of 110): see MODEL_CARD.md
     soundtracks: bool = True
     seed: int = 0
 
