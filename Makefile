@@ -32,15 +32,21 @@ bench: demo
 		| tee runs/bench/scan_latency_torch.json
 
 # The shipped detector, rebuilt from $(REALDATA) (train rows only), copied into the package and
-# judged on the holdout rows and the reference media; MODEL_CARD.md is written from the result.
+# judged on the holdout rows and the reference media beside the crude face baseline the build
+# makes too; MODEL_CARD.md is written from the result.
 model: system-deps $(STAMP)
 	$(VENV)/bin/dfdetect train default --out runs/default --realdata $(REALDATA)
 	rm -rf $(MODEL_DIR) && cp -r runs/default/bundle $(MODEL_DIR)
 	$(VENV)/bin/dfdetect evaluate --labels $(REALDATA)/labels.csv --out runs/default/holdout
 	$(VENV)/bin/dfdetect evaluate --labels ../shared/reference/media/labels.csv --role '' \
 		--out runs/default/reference
+	$(VENV)/bin/dfdetect evaluate --labels $(REALDATA)/labels.csv \
+		--model runs/default/baseline/bundle --out runs/default/baseline/holdout
+	$(VENV)/bin/dfdetect evaluate --labels ../shared/reference/media/labels.csv --role '' \
+		--model runs/default/baseline/bundle --out runs/default/baseline/reference
 	$(VENV)/bin/python -m dfdetect.default_model.card --bundle $(MODEL_DIR) \
-		--holdout runs/default/holdout --reference runs/default/reference --out MODEL_CARD.md
+		--holdout runs/default/holdout --reference runs/default/reference \
+		--baseline runs/default/baseline --out MODEL_CARD.md
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

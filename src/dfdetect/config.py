@@ -62,12 +62,19 @@ def resolve_config(cls: type[T], path: str | os.PathLike | None = None,
     hints = typing.get_type_hints(cls)
     for key, value in values.items():
         if dataclasses.is_dataclass(hints[key]) and isinstance(value, dict):
-            nested = getattr(base, key) if base is not None else None
+            # the field's own default (a factory may differ from the class's defaults)
+            nested = getattr(base, key) if base is not None else _field_default(fields[key])
             values[key] = resolve_config(hints[key], overrides=[f"{k}={v}" for k, v in
                                                                 value.items()], base=nested)
         else:
             values[key] = _coerce(key, value, hints[key])
     return dataclasses.replace(base, **values) if base is not None else cls(**values)
+
+
+def _field_default(field: dataclasses.Field):
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    return None if field.default is dataclasses.MISSING else field.default
 
 
 def _coerce(key: str, value, hint):

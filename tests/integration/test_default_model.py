@@ -18,7 +18,9 @@ from tests.realdata_subset import make_subset
 
 QUICK = ["--set", "faces.epochs=1", "--set", "faces.batch_size=8", "--set",
          "faces.num_workers=0", "--set", "voice.piper=2", "--set", "voice.copies=1",
-         "--set", "frames=2", "--set", "regenerator.steps=10", "--set", "regenerator.patch=48"]
+         "--set", "frames=2", "--set", "regenerator.steps=10", "--set", "regenerator.patch=48",
+         "--set", "face_baseline.epochs=1", "--set", "face_baseline.batch_size=8",
+         "--set", "face_baseline.num_workers=0"]
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +124,41 @@ def test_evaluate_tabulates_a_collection_with_n_and_intervals(built, subset, cap
     assert main(["evaluate", "--labels", str(subset / "labels.csv"), "--model",
                  str(built / "bundle"), "--out", str(out)]) == 0
     assert len(pd.read_csv(out / "scans.csv")) == len(scans)
+
+
+def test_the_card_shows_the_crude_face_baseline_beside_the_model(built, subset):
+    """The build makes the issue's crude baseline too, and the card puts its figures, computed
+    from its own scans of the same files, beside the default model's."""
+    from sklearn.metrics import roc_auc_score
+
+    from dfdetect.default_model.card import write_card
+    from dfdetect.inference.collection import judged, read_scans
+
+    baseline = Detector.load(built / "baseline" / "bundle")
+    assert baseline.configs["spatial"].model == "mobilenet_v2"
+    assert baseline.metadata["name"].startswith("crude face baseline")
+    assert baseline.metadata["recipe"]["faces"]["swap_fraction"] == 0
+    for folder, bundle in ((built / "eval", built / "bundle"),
+                           (built / "baseline" / "holdout", built / "baseline" / "bundle")):
+        assert main(["evaluate", "--labels", str(subset / "labels.csv"), "--model", str(bundle),
+                     "--out", str(folder)]) == 0
+    (built / "baseline" / "reference").symlink_to(built / "baseline" / "holdout")
+    card = built / "MODEL_CARD.md"
+    write_card(built / "bundle", built / "eval", built / "eval", card, subset, subset,
+               baseline=built / "baseline")
+    text = card.read_text()
+    assert "Beside the crude face baseline" in text and "MobileNetV2 at\n160 px" in text
+    scans = judged(read_scans(built / "baseline" / "holdout" / "scans.csv"))
+    videos = pd.concat([scans[scans.modality == "video"]] * 2)  # holdout + reference: the same
+    auc = roc_auc_score(videos.label.astype(int), videos.video.astype(float))
+    model_row, *_ = (line for line in text.splitlines()
+                     if line.startswith("| face video: holdout + reference videos"))
+    section = text.split("Beside the crude face baseline")[1]
+    row = next(line for line in section.splitlines()
+               if line.startswith("| face video: holdout + reference videos"))
+    cells = [cell.strip() for cell in row.split("|")[1:-1]]
+    assert float(cells[1]) == round(auc, 3)  # the baseline's own scans, not the model's
+    assert cells[3] == model_row.split("|")[2].strip()  # beside the model's own figure
 
 
 def test_a_tiny_face_is_inconclusive_not_fake(built, reference, tmp_path):

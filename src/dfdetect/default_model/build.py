@@ -4,7 +4,9 @@ cores by one command (each stage resumes; a killed build loses only the stage it
 Stages: index the labels CSV → preprocess the train/val faces → fit the face regenerator on
 the train faces → fine-tune the face model on real faces vs their blends and regenerations →
 fit the voice model on real vs TTS/vocoder (+ Piper) speech → thresholds from the validation
-split → the bundle. Holdout rows are never read here.
+split → the bundle. Beside it, the crude face baseline of #16 (its own face model, the same
+voice model) → ``baseline/bundle``, so that the model card can show both on the same files.
+Holdout rows are never read here.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from dfdetect.default_model.baselines import face_baseline_recipe
 from dfdetect.default_model.faces import BlendTrainConfig
 from dfdetect.default_model.regenerator import RegeneratorConfig
 from dfdetect.default_model.voice import VoiceTrainConfig
@@ -40,6 +43,8 @@ class DefaultModelConfig:
     regenerator: RegeneratorConfig = field(default_factory=RegeneratorConfig)
     faces: BlendTrainConfig = field(default_factory=BlendTrainConfig)
     voice: VoiceTrainConfig = field(default_factory=VoiceTrainConfig)
+    # the crude baseline the card compares against (face_baseline.epochs=0 leaves it out)
+    face_baseline: BlendTrainConfig = field(default_factory=face_baseline_recipe)
 
 
 def _index(realdata: Path, out: Path) -> dict:
@@ -75,10 +80,10 @@ def _regenerator(out: Path, config: DefaultModelConfig) -> dict:
             **json.loads(path.with_suffix(".json").read_text())}
 
 
-def _faces(out: Path, config: DefaultModelConfig, regenerator: str | None) -> dict:
+def _faces(out: Path, recipe: BlendTrainConfig, folder: str, regenerator: str | None) -> dict:
     from dfdetect.default_model.faces import train_faces
 
-    best = train_faces(out / "faces.csv", out / "work", out / "faces", config.faces,
+    best = train_faces(out / "faces.csv", out / "work", out / folder, recipe,
                        regenerator=regenerator)
     return {"checkpoint": str(best)}
 
@@ -115,7 +120,7 @@ def _face_scores(model, config, items: list[dict], fakes: bool) -> np.ndarray:
     return np.asarray(scores)
 
 
-def _thresholds(out: Path, config: DefaultModelConfig, stages: dict) -> dict:
+def _thresholds(out: Path, config: DefaultModelConfig, stages: dict, faces: str) -> dict:
     """Neyman-Pearson thresholds on validation: the ``1 - val_fpr`` quantile of validation
     real scores, per branch, scored the way a scan scores (faces: mean logit over the stored
     frames; voices: every 4 s window of the whole clip)."""
@@ -127,7 +132,7 @@ def _thresholds(out: Path, config: DefaultModelConfig, stages: dict) -> dict:
     from dfdetect.training.audio import load_audio_model
     from dfdetect.training.spatial import load_spatial_model
 
-    face_model, face_config = load_spatial_model(stages["faces"]["checkpoint"])
+    face_model, face_config = load_spatial_model(stages[faces]["checkpoint"])
     items = face_items(read_manifest(out / "faces.csv"), out / "work", "val")
     real_faces = _face_scores(face_model, face_config, items, fakes=False)
     blended = _face_scores(face_model, face_config, items, fakes=True)
@@ -154,7 +159,9 @@ def _thresholds(out: Path, config: DefaultModelConfig, stages: dict) -> dict:
                 "voice": {**voice_metrics, "what": "validation real vs TTS/vocoder clips"}}}
 
 
-def _bundle(out: Path, realdata: Path, config: DefaultModelConfig, stages: dict) -> dict:
+def _bundle(out: Path, realdata: Path, config: DefaultModelConfig, stages: dict,
+            faces: str = "faces") -> dict:
+    """``out/bundle`` (or, for the baseline's face model, ``out/baseline/bundle``)."""
     from dfdetect.inference.bundle import Detector
     from dfdetect.models.registry import create_model
     from dfdetect.preprocess import PreprocessOptions
@@ -162,8 +169,10 @@ def _bundle(out: Path, realdata: Path, config: DefaultModelConfig, stages: dict)
     from dfdetect.training.spatial import load_spatial_model
     from dfdetect.training.temporal import TemporalTrainConfig
 
-    face_model, face_config = load_spatial_model(stages["faces"]["checkpoint"])
+    baseline = faces != "faces"
+    face_model, face_config = load_spatial_model(stages[faces]["checkpoint"])
     voice_model, voice_config = load_audio_model(stages["voice"]["checkpoint"])
+    thresholds = stages[f"{faces}_thresholds" if baseline else "thresholds"]
     temporal_config = TemporalTrainConfig(model="mean_pool", in_dim=face_model.embedding_dim)
     temporal = create_model("mean_pool", in_dim=face_model.embedding_dim)
     temporal.head.load_state_dict(face_model.head.state_dict())  # mean of frame logits
@@ -177,18 +186,21 @@ def _bundle(out: Path, realdata: Path, config: DefaultModelConfig, stages: dict)
          "audio": dataclasses.asdict(voice_config)},
         PreprocessOptions(frames=config.scan_frames, size=config.crop,
                           margin=config.margin).to_json(),
-        stages["thresholds"]["thresholds"],
-        {"name": "dfdetect default model", "late_fusion": "max_calibrated",
+        thresholds["thresholds"],
+        {"name": "crude face baseline (#16; for comparison, not for use)" if baseline
+         else "dfdetect default model", "late_fusion": "max_calibrated",
          "trained_on": {"collection": "shared/realdata role=train rows (holdout never read)",
                         "files_by_source": sources,
                         "piper_fakes": config.voice.piper},
-         "recipe": dataclasses.asdict(config),
+         "recipe": dataclasses.asdict(config) | (
+             {"faces": dataclasses.asdict(config.face_baseline)} if baseline else {}),
          "thresholds_from": f"validation split: at most {config.val_fpr:.0%} of validation "
                             "reals called fake, per branch",
-         "validation_metrics": stages["thresholds"]["validation"],
+         "validation_metrics": thresholds["validation"],
          "voice_fit": {k: v for k, v in stages["voice"].items() if k != "checkpoint"}})
-    detector.save(out / "bundle")
-    return {"path": str(out / "bundle")}
+    folder = out / "baseline" / "bundle" if baseline else out / "bundle"
+    detector.save(folder)
+    return {"path": str(folder)}
 
 
 def build_default_model(realdata: str | os.PathLike, out: str | os.PathLike,
@@ -221,12 +233,30 @@ def build_default_model(realdata: str | os.PathLike, out: str | os.PathLike,
                                 after=("preprocess",))["checkpoint"]
         after = ("preprocess", "regenerator")
     stages["faces"] = run_stage("faces", out, options["faces"],
-                                lambda: _faces(out, config, regenerator), after=after)
+                                lambda: _faces(out, config.faces, "faces", regenerator),
+                                after=after)
     stages["voice"] = run_stage("voice", out, options["voice"],
                                 lambda: _voice(realdata, out, config), after=("index",))
     stages["thresholds"] = run_stage("thresholds", out, {"val_fpr": config.val_fpr},
-                                     lambda: _thresholds(out, config, stages),
+                                     lambda: _thresholds(out, config, stages, "faces"),
                                      after=("faces", "voice"))
     run_stage("bundle", out, {"scan_frames": config.scan_frames},
               lambda: _bundle(out, realdata, config, stages), after=("thresholds",))
+    if config.face_baseline.epochs > 0:
+        _baseline(out, realdata, config, stages, options)
     return out / "bundle"
+
+
+def _baseline(out: Path, realdata: Path, config: DefaultModelConfig, stages: dict,
+              options: dict) -> None:
+    """The crude face baseline's stages: its face model, thresholds and bundle."""
+    stages["face_baseline"] = run_stage(
+        "face_baseline", out, options["face_baseline"],
+        lambda: _faces(out, config.face_baseline, "face_baseline", None), after=("preprocess",))
+    stages["face_baseline_thresholds"] = run_stage(
+        "face_baseline_thresholds", out, {"val_fpr": config.val_fpr},
+        lambda: _thresholds(out, config, stages, "face_baseline"),
+        after=("face_baseline", "voice"))
+    run_stage("baseline_bundle", out, {"scan_frames": config.scan_frames},
+              lambda: _bundle(out, realdata, config, stages, "face_baseline"),
+              after=("face_baseline_thresholds",))

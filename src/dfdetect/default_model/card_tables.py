@@ -1,0 +1,106 @@
+"""The tables of ``MODEL_CARD.md``: headline figures, a model beside a baseline per source,
+two builds side by side; each AUC with its ``n`` and 95 % interval."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def _auc(labels, scores) -> tuple[float, str, int, int]:
+    from sklearn.metrics import roc_auc_score
+
+    from dfdetect.evaluation.intervals import auc_ci
+
+    labels, scores = np.asarray(labels, int), np.asarray(scores, float)
+    n_real, n_fake = int((labels == 0).sum()), int((labels == 1).sum())
+    if not n_real or not n_fake:
+        return float("nan"), "", n_real, n_fake
+    low, high = auc_ci(labels, scores)
+    return float(roc_auc_score(labels, scores)), f"[{low:.2f}, {high:.2f}]", n_real, n_fake
+
+
+def scans(folder: Path) -> pd.DataFrame:
+    from dfdetect.inference.collection import judged, read_scans
+
+    return judged(read_scans(folder / "scans.csv")).rename(columns={"branch_score": "branch"})
+
+
+def headline(holdout: pd.DataFrame, reference: pd.DataFrame, thresholds: dict) -> pd.DataFrame:
+    """The issue's acceptance figures, each with n and its 95 % interval.
+
+    Example:
+        >>> headline.__name__
+        'headline'
+    """
+    videos = pd.concat([holdout[holdout.modality == "video"],
+                        reference[reference.modality == "video"]])
+    dfl = holdout[(holdout.modality == "video") & holdout.source.str.contains("DeepFaceLive")]
+    vits = holdout[(holdout.modality == "audio") & holdout.source.str.contains("vits-demo")]
+    unseen = vits[(vits.label == 0) | vits.generator.str.startswith("vits")]
+    seen = vits[(vits.label == 0) | ~vits.generator.str.startswith("vits")]
+    lines = []
+    for name, part in (("face video: holdout + reference videos", videos),
+                       ("face video: DeepFaceLive (real halves vs swapped halves)", dfl),
+                       ("voice: vits-demo, within the source", vits),
+                       ("voice: vits-demo, unseen VITS generators only", unseen),
+                       ("voice: vits-demo, seen Glow-TTS/Tacotron2 + HiFi-GAN only", seen)):
+        auc, ci, n_real, n_fake = _auc(part.label, part.branch)
+        lines.append({"figure": name, "AUC": round(auc, 3), "95 % CI": ci,
+                      "n real / fake": f"{n_real} / {n_fake}"})
+    for modality in ("video", "audio", "image"):
+        reals = holdout[(holdout.modality == modality) & (holdout.label == 0)]
+        called = int((reals.branch >= thresholds[modality]).sum())
+        from dfdetect.evaluation.intervals import wilson_ci
+
+        low, high = wilson_ci(called, len(reals))
+        lines.append({"figure": f"real holdout {modality} files called fake (threshold "
+                                f"{thresholds[modality]:.3f})",
+                      "AUC": round(called / max(1, len(reals)), 3),
+                      "95 % CI": f"[{low:.2f}, {high:.2f}]",
+                      "n real / fake": f"{called} of {len(reals)} reals"})
+    return pd.DataFrame(lines)
+
+
+def per_source(model: pd.DataFrame, baseline: pd.DataFrame, modalities: tuple[str, ...],
+               name: str) -> pd.DataFrame:
+    """Within-source AUC of the model beside a baseline, per set and source: ``model`` and
+    ``baseline`` are scans of the same files (columns ``set``, ``source``, ``modality``,
+    ``label``, ``branch``: each its own branch score).
+
+    Example:
+        >>> scans = pd.DataFrame({"set": "holdout", "source": "s", "modality": "audio",
+        ...                       "label": [0, 1], "branch": [0.2, 0.9]})
+        >>> per_source(scans, scans, ("audio",), "LFCC baseline").iloc[0].tolist()
+        ['holdout', 's', '1 / 1', 1.0, '[1.00, 1.00]', 1.0, '[1.00, 1.00]']
+    """
+    baseline = baseline.reset_index(drop=True)
+    lines = []
+    for (where, source), part in model[model.modality.isin(modalities)].groupby(
+            ["set", "source"]):
+        model_auc, model_ci, n_real, n_fake = _auc(part.label, part.branch)
+        base = baseline[(baseline.set == where) & (baseline.source == source)
+                        & baseline.modality.isin(modalities)]
+        base_auc, base_ci, _, _ = _auc(base.label, base.branch)
+        lines.append({"set": where, "source": source, "n real / fake": f"{n_real} / {n_fake}",
+                      "default model AUC": round(model_auc, 3), "95 % CI": model_ci,
+                      f"{name} AUC": round(base_auc, 3), "baseline 95 % CI": base_ci})
+    return pd.DataFrame(lines)
+
+
+def side_by_side(left: pd.DataFrame, right: pd.DataFrame, names=("before", "now")
+                 ) -> pd.DataFrame:
+    """Two builds' headline figures on the same files, ``right``'s ``n`` last.
+
+    Example:
+        >>> row = {"figure": "f", "AUC": 0.5, "95 % CI": "[0.4, 0.6]", "n real / fake": "1 / 1"}
+        >>> side_by_side(pd.DataFrame([row]), pd.DataFrame([row])).columns.tolist()
+        ['figure', 'before', 'before 95 % CI', 'now', 'now 95 % CI', 'n (now)']
+    """
+    first, second = names
+    return pd.DataFrame({"figure": right.figure, first: left.AUC,
+                         f"{first} 95 % CI": left["95 % CI"], second: right.AUC,
+                         f"{second} 95 % CI": right["95 % CI"],
+                         f"n ({second})": right["n real / fake"]})
