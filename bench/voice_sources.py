@@ -22,6 +22,8 @@ and without the soundtracks:
 
 ``--seeds N`` repeats it over N draws of windows and channels, and reports each headline
 figure's mean and range: one draw moved the soundtracks' effect from 0.068 to 0.031.
+A third setting weighs every (recording set, label) cell alike in each fit (the recipe's
+``VoiceTrainConfig.balance_sets``).
 
 Prints one JSON line: per setting the per-source / per-family figures and their means, with
 ``n`` (windows) for each. This is the study that decided ``VoiceTrainConfig.soundtracks``.
@@ -54,7 +56,7 @@ def family(generator: str) -> str:
 def windows(build: Path, seed: int = 0) -> pd.DataFrame:
     """One row per window: clip, label, source, family, soundtrack flag, clean flag, features."""
     from dfdetect.data.manifest import manifest_root, read_manifest, usable
-    from dfdetect.default_model.voice import SOUNDTRACK_GENERATOR, clip_statistics
+    from dfdetect.default_model.voice import SOUNDTRACK_GENERATOR, clip_statistics, recording_set
     from dfdetect.models.spectral import SpectralStats
 
     manifest = usable(read_manifest(build / "voices.csv"))
@@ -68,29 +70,39 @@ def windows(build: Path, seed: int = 0) -> pd.DataFrame:
         features, _ = clip_statistics(net, manifest.iloc[[i]], root, 4, rng)
         parts.append(pd.DataFrame({
             "clip_id": i, "label": int(row.label), "source": sources[i],
+            "recording_set": recording_set(row.group),
             "family": family(generators[i]), "soundtrack": generators[i] == SOUNDTRACK_GENERATOR,
             "clean": np.arange(len(features)) == 0, "x": list(features)}))
     return pd.concat(parts, ignore_index=True)
 
 
-def _fit(train: pd.DataFrame, strength: float):
+def _fit(train: pd.DataFrame, strength: float, balanced: bool = False):
     from sklearn.linear_model import LogisticRegression
+
+    from dfdetect.default_model.voice import balanced_weights
 
     x = np.stack(train.x)
     centre, scale = x.mean(0), x.std(0) + 1e-6
-    model = LogisticRegression(C=strength, max_iter=5000).fit((x - centre) / scale, train.label)
+    weights = balanced_weights(train.recording_set, train.label) if balanced else None
+    model = LogisticRegression(C=strength, max_iter=5000).fit((x - centre) / scale, train.label,
+                                                              sample_weight=weights)
     return lambda rows: model.decision_function((np.stack(rows.x) - centre) / scale)
 
 
-def study(data: pd.DataFrame, strength: float) -> dict:
-    """Leave-one-real-source-out FPR and leave-one-family-out AUC (see the module docstring)."""
+def study(data: pd.DataFrame, strength: float, balanced: bool = False) -> dict:
+    """Leave-one-real-source-out FPR and leave-one-family-out AUC (see the module docstring);
+    ``balanced``: each fit weighs its (recording set, label) cells alike (the recipe's
+    ``balance_sets``)."""
     from sklearn.metrics import roc_auc_score
+
+    def fit(rows: pd.DataFrame):
+        return _fit(rows, strength, balanced)
 
     fpr, auc = {}, {}
     real = data.label == 0
     for source in sorted(data.source[real & ~data.soundtrack].unique()):
         held = real & (data.source == source) & ~data.soundtrack
-        score = _fit(data[~held], strength)
+        score = fit(data[~held])
         threshold = np.quantile(score(data[~held & real & data.clean]), 0.95)
         scores = score(data[held & data.clean])
         fpr[source] = {"fpr": round(float((scores > threshold).mean()), 3), "n": len(scores)}
@@ -99,14 +111,14 @@ def study(data: pd.DataFrame, strength: float) -> dict:
     for name in sorted(data.family[~real].unique()):
         held = (data.family == name) & ~real
         train = ~held & ~unseen_real
-        score = _fit(data[train], strength)
+        score = fit(data[train])
         threshold = np.quantile(score(data[train & real & data.clean]), 0.95)
         fakes, reals = score(data[held & data.clean]), score(data[unseen_real & data.clean])
         auc[name] = {"auc": round(float(roc_auc_score(
             np.r_[np.zeros(len(reals)), np.ones(len(fakes))], np.r_[reals, fakes])), 3),
             "caught": round(float((fakes > threshold).mean()), 3),
             "n_real": len(reals), "n_fake": len(fakes)}
-    within = _within_source(data, strength)
+    within = _within_source(data, fit)
     return {"fpr_unseen_real": fpr, "auc_unseen_family": auc, "auc_within_source": within,
             "mean_fpr_unseen_real": _mean(fpr, "fpr"),
             "mean_auc_unseen_family": _mean(auc, "auc"),
@@ -115,7 +127,7 @@ def study(data: pd.DataFrame, strength: float) -> dict:
             "mean_caught_within_source": _mean(within, "caught")}
 
 
-def _within_source(data: pd.DataFrame, strength: float) -> dict:
+def _within_source(data: pd.DataFrame, fit) -> dict:
     """Per source with reals and fakes, per family of its fakes: that family unseen (in every
     source) and the source's reals unseen; AUC and ``caught`` of its fakes vs its reals."""
     from sklearn.metrics import roc_auc_score
@@ -128,7 +140,7 @@ def _within_source(data: pd.DataFrame, strength: float) -> dict:
         for name in sorted(data.family[~real & (data.source == source)].unique()):
             family_fakes = ~real & (data.family == name)
             train = ~family_fakes & ~own_reals
-            score = _fit(data[train], strength)
+            score = fit(data[train])
             threshold = np.quantile(score(data[train & real & data.clean]), 0.95)
             fakes = score(data[family_fakes & (data.source == source) & data.clean])
             reals = score(data[own_reals & data.clean])
@@ -152,18 +164,23 @@ def main() -> None:
                         help="a `dfdetect train default` output folder")
     parser.add_argument("--seeds", type=int, default=1,
                         help="repeat with this many seeds of the window and channel draws")
+    parser.add_argument("--c", type=float, nargs="*", default=None,
+                        help="L2 strengths to study (default: the recipe's grid)")
     parser.add_argument("--json", action="store_true", help="print JSON only")
     args = parser.parse_args()
     result = {"bench": "voice_sources", "build": str(args.build), "seeds": args.seeds}
     for seed in range(args.seeds):
         data = windows(args.build, seed)
         result.update(windows=len(data), soundtrack_windows=int(data.soundtrack.sum()))
-        settings = {"with_soundtracks": data, "without_soundtracks": data[~data.soundtrack]}
-        for strength in VoiceTrainConfig().c_grid:
-            for name, rows in settings.items():
-                if name == "with_soundtracks" and not rows.soundtrack.any():
+        # (name, windows, balanced): the soundtracks in or out, and the recording sets balanced
+        settings = [("with_soundtracks", data, False),
+                    ("without_soundtracks", data[~data.soundtrack], False),
+                    ("with_soundtracks_balanced", data, True)]
+        for strength in args.c or VoiceTrainConfig().c_grid:
+            for name, rows, balanced in settings:
+                if name.startswith("with_") and not rows.soundtrack.any():
                     continue
-                figures = study(rows.reset_index(drop=True), strength)
+                figures = study(rows.reset_index(drop=True), strength, balanced)
                 result.setdefault(f"C={strength}/{name}", []).append(figures)
                 if not args.json:
                     print(seed, name, strength, *(figures[k] for k in MEANS), flush=True)

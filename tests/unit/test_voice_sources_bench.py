@@ -29,8 +29,8 @@ def windows(rng) -> pd.DataFrame:
         for _ in range(count):
             x = rng.normal(0, 1, 4) + np.r_[3.0 * label, 0, 0, 0]
             rows.append({"clip_id": len(rows), "label": label, "source": source,
-                         "family": bench_family(family), "soundtrack": False, "clean": True,
-                         "x": x})
+                         "recording_set": source, "family": bench_family(family),
+                         "soundtrack": False, "clean": True, "x": x})
     return pd.DataFrame(rows)
 
 
@@ -47,7 +47,7 @@ def test_family_names_of_both_demo_pages_meet(bench):
 
 def test_within_source_holds_out_the_sources_reals_and_the_family(bench):
     data = windows(np.random.default_rng(0))
-    within = bench._within_source(data, 1.0)
+    within = bench._within_source(data, lambda rows: bench._fit(rows, 1.0))
     assert set(within) == {"A/HiFi-GAN", "A/WaveGlow"}  # Piper has no reals of its own
     for figures in within.values():
         assert figures["n_real"] == 10 and figures["n_fake"] == 8
@@ -55,3 +55,13 @@ def test_within_source_holds_out_the_sources_reals_and_the_family(bench):
     study = bench.study(data, 1.0)
     assert study["mean_auc_within_source"] == 1.0
     assert set(study["fpr_unseen_real"]) == {"A", "B"}
+
+
+def test_balancing_gives_each_recording_set_and_label_the_same_weight(bench):
+    from dfdetect.default_model.voice import balanced_weights
+
+    data = windows(np.random.default_rng(1))
+    weights = balanced_weights(data.recording_set, data.label)
+    totals = pd.Series(weights).groupby([data.recording_set, data.label]).sum()
+    assert np.allclose(totals, totals.iloc[0]) and np.isclose(weights.mean(), 1.0)
+    assert bench.study(data, 1.0, balanced=True)["mean_auc_within_source"] == 1.0

@@ -1,12 +1,12 @@
 """``dfdetect train default``: the shipped detector, rebuilt from ``../shared/realdata`` on 2 CPU
 cores by one command (each stage resumes; a killed build loses only the stage it was in).
 
-Stages: index the labels CSV → preprocess the train/val faces → fit the face regenerator on
-the train faces → fine-tune the face model on real faces vs their blends and regenerations →
-fit the voice model on real vs TTS/vocoder (+ Piper) speech → thresholds from the validation
-split → the bundle. Beside it, the crude face baseline of #16 (its own face model, the same
-voice model) → ``baseline/bundle``, so that the model card can show both on the same files.
-Holdout rows are never read here.
+Stages: index the labels CSV → preprocess the train/val faces → fit the voice model on real vs
+TTS/vocoder (+ Piper) speech → the crude face baseline of #16 (its own face model, the same
+voice model: ``baseline/bundle``, so that the model card can show both on the same files) →
+fit the face regenerator on the train faces → fine-tune the face model on real faces vs their
+blends and regenerations → thresholds from the validation split → the bundle. Holdout rows
+are never read here.
 """
 
 from __future__ import annotations
@@ -226,6 +226,10 @@ def build_default_model(realdata: str | os.PathLike, out: str | os.PathLike,
                                  lambda: _index(realdata, out))}
     face_options = {k: options[k] for k in ("frames", "crop", "margin")}
     run_stage("preprocess", out, face_options, lambda: _preprocess(out, config), after=("index",))
+    stages["voice"] = run_stage("voice", out, options["voice"],
+                                lambda: _voice(realdata, out, config), after=("index",))
+    if config.face_baseline.epochs > 0:  # minutes, before the default's long face stages
+        _baseline(out, realdata, config, stages, options)
     regenerator, after = None, ("preprocess",)
     if config.faces.regenerated > 0:
         regenerator = run_stage("regenerator", out, options["regenerator"],
@@ -235,15 +239,11 @@ def build_default_model(realdata: str | os.PathLike, out: str | os.PathLike,
     stages["faces"] = run_stage("faces", out, options["faces"],
                                 lambda: _faces(out, config.faces, "faces", regenerator),
                                 after=after)
-    stages["voice"] = run_stage("voice", out, options["voice"],
-                                lambda: _voice(realdata, out, config), after=("index",))
     stages["thresholds"] = run_stage("thresholds", out, {"val_fpr": config.val_fpr},
                                      lambda: _thresholds(out, config, stages, "faces"),
                                      after=("faces", "voice"))
     run_stage("bundle", out, {"scan_frames": config.scan_frames},
               lambda: _bundle(out, realdata, config, stages), after=("thresholds",))
-    if config.face_baseline.epochs > 0:
-        _baseline(out, realdata, config, stages, options)
     return out / "bundle"
 
 

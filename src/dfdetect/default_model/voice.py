@@ -1,5 +1,6 @@
 """The voice half of the default model: one manifest of real speech, TTS/vocoder fakes and
-Piper fakes, and the CRNN trained on it with channel augmentation."""
+Piper fakes, and the long-term-spectrum logistic model fitted on it with channel
+augmentation."""
 
 from __future__ import annotations
 
@@ -101,7 +102,36 @@ class VoiceTrainConfig:
     # over 3 seeds of bench/voice_sources.py 0.690 → 0.621). On the holdout it cost voice fakes
     # caught at the threshold (83 → 42 of 110): see MODEL_CARD.md
     soundtracks: bool = True
+    # weight every (recording set, label) cell alike, so that the few real clips of a corpus
+    # most fakes speak (LJSpeech) count as much as those fakes: see balanced_weights
+    balance_sets: bool = False
     seed: int = 0
+
+
+def recording_set(group: str) -> str:
+    """The recording set of a voice row's group (``labels/<set>/<identity>`` as the labels
+    indexer writes it, or ``<set>/<identity>``).
+
+    Example:
+        >>> recording_set("labels/hifigan_demo/LJ"), recording_set("piper/joe")
+        ('hifigan_demo', 'piper')
+    """
+    parts = str(group).split("/")
+    return parts[1] if parts[0] == "labels" and len(parts) > 2 else parts[0]
+
+
+def balanced_weights(sets, labels) -> np.ndarray:
+    """Per-window weights that give every (recording set, label) cell the same total weight,
+    scaled to a mean of 1 (so an L2 strength means what it meant unweighted). Without them
+    a corpus whose few real clips sit among hundreds of its fakes is learnt as "fake".
+
+    Example:
+        >>> balanced_weights(["a", "a", "b"], [0, 0, 0]).tolist()
+        [0.75, 0.75, 1.5]
+    """
+    keys = pd.Series([f"{s}\0{y}" for s, y in zip(sets, labels, strict=True)])
+    weights = 1.0 / keys.map(keys.value_counts()).to_numpy(float)
+    return weights * len(weights) / weights.sum()
 
 
 def clip_statistics(net, rows: pd.DataFrame, root: Path, copies: int,
@@ -168,9 +198,13 @@ def train_voice(manifest_path: str | os.PathLike, out: str | os.PathLike,
                                 f"voices (has {len(labels)} windows of one class)")
     centre, scale = x_train.mean(0), x_train.std(0) + 1e-6
     z_train, z_val = (x_train - centre) / scale, (x_val - centre) / scale
+    sets = np.repeat(manifest[manifest.split == "train"].group.map(recording_set).to_numpy(),
+                     config.copies)
+    weights = balanced_weights(sets, y_train) if config.balance_sets else None
     trials = []
     for strength in config.c_grid:
-        fitted = LogisticRegression(C=strength, max_iter=5000).fit(z_train, y_train)
+        fitted = LogisticRegression(C=strength, max_iter=5000).fit(z_train, y_train,
+                                                                   sample_weight=weights)
         scores = fitted.decision_function(z_val)
         trials.append((eer(-scores[y_val == 0], -scores[y_val == 1])[0], strength, fitted))
     best_eer, best_c, fitted = min(trials, key=lambda t: (t[0], t[1]))
