@@ -147,7 +147,7 @@ def test_the_card_shows_the_crude_face_baseline_beside_the_model(built, subset):
     write_card(built / "bundle", built / "eval", built / "eval", card, subset, subset,
                baseline=built / "baseline")
     text = card.read_text()
-    assert "Beside the crude face baseline" in text and "MobileNetV2 at\n160 px" in text
+    assert "Beside the crude face baseline" in text and "MobileNetV2 at 160 px" in text
     scans = judged(read_scans(built / "baseline" / "holdout" / "scans.csv"))
     videos = pd.concat([scans[scans.modality == "video"]] * 2)  # holdout + reference: the same
     auc = roc_auc_score(videos.label.astype(int), videos.video.astype(float))

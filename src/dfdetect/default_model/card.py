@@ -61,16 +61,20 @@ def _face_baseline_section(baseline: Path | None, model: pd.DataFrame, holdout: 
                       base_reference.assign(set="reference")])
     sources = per_source(both, base, ("video", "image"), "crude baseline")
     backbone = BACKBONE_NAMES.get(recipe["backbone"], recipe["backbone"])
+    stage = baseline.parent / ".stages" / "face_baseline.json"  # the build that made it
+    took = (f", {json.loads(stage.read_text())['seconds']:.0f} s of training in that build"
+            if stage.is_file() else "")
     return f"""### Beside the crude face baseline (re-run here on the same files)
 
-The issue's crude baseline, rebuilt by the same command from the same faces: {backbone} at
-{recipe["image_size"]} px, self-blends only, {recipe["epochs"]} epochs (about three minutes on
-2 cores). The issue measured 0.65 (holdout + reference videos) and 0.62 (DeepFaceLive) for
-such a model.
+The issue's crude baseline, rebuilt by `dfdetect train default` from the same faces:
+{backbone} at {recipe["image_size"]} px, self-blends only, {recipe["epochs"]} epochs{took}.
+The issue measured 0.65 (holdout + reference videos) and 0.62 (DeepFaceLive) for a
+three-minute fine-tune of this kind; a difference inside the intervals is no difference.
 
 {markdown_table(headline_rows)}
 
-Per source (each source's fakes against its own reals):
+Per source (each source's fakes against its own reals, photos and videos alike, each scored by
+its own face model):
 
 {markdown_table(sources)}
 """
