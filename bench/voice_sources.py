@@ -23,7 +23,8 @@ and without the soundtracks:
 ``--seeds N`` repeats it over N draws of windows and channels, and reports each headline
 figure's mean and range: one draw moved the soundtracks' effect from 0.068 to 0.031.
 A third setting weighs every (recording set, label) cell alike in each fit (the recipe's
-``VoiceTrainConfig.balance_sets``).
+``VoiceTrainConfig.balance_sets``); ``--settings`` adds the LFCC baseline's 40 statistics to
+the features (``with_soundtracks_lfcc``) or uses them alone (``lfcc_only``).
 
 Prints one JSON line: per setting the per-source / per-family figures and their means, with
 ``n`` (windows) for each. This is the study that decided ``VoiceTrainConfig.soundtracks``.
@@ -53,11 +54,39 @@ def family(generator: str) -> str:
     return ALIASES.get(name, name)
 
 
+class SpectralAndLfcc:
+    """The recipe's long-term spectrum statistics (``SPECTRAL`` numbers) followed by the LFCC
+    baseline's 40 on the same window, so that one draw of windows serves both feature sets."""
+
+    def __init__(self) -> None:
+        from dfdetect.models.spectral import SpectralStats
+
+        self.spectral = SpectralStats()
+        self.embedding_dim = self.spectral.embedding_dim + 40
+
+    def statistics(self, wave):
+        import torch
+
+        from dfdetect.default_model.baselines import lfcc_statistics
+
+        lfcc = torch.from_numpy(lfcc_statistics(wave[0].numpy()))[None].float()
+        return torch.cat([self.spectral.statistics(wave), lfcc], 1)
+
+
+SPECTRAL = 1028
+# name → (soundtracks kept, recording sets balanced, feature columns)
+SETTINGS = {"with_soundtracks": (True, False, slice(0, SPECTRAL)),
+            "without_soundtracks": (False, False, slice(0, SPECTRAL)),
+            "with_soundtracks_balanced": (True, True, slice(0, SPECTRAL)),
+            "with_soundtracks_lfcc": (True, False, slice(None)),
+            "lfcc_only": (True, False, slice(SPECTRAL, None))}
+
+
 def windows(build: Path, seed: int = 0) -> pd.DataFrame:
-    """One row per window: clip, label, source, family, soundtrack flag, clean flag, features."""
+    """One row per window: clip, label, source, family, soundtrack flag, clean flag, features
+    (the spectrum statistics, then the 40 LFCC statistics)."""
     from dfdetect.data.manifest import manifest_root, read_manifest, usable
     from dfdetect.default_model.voice import SOUNDTRACK_GENERATOR, clip_statistics, recording_set
-    from dfdetect.models.spectral import SpectralStats
 
     manifest = usable(read_manifest(build / "voices.csv"))
     manifest = manifest[manifest.split.isin(["train", "val"])].reset_index(drop=True)
@@ -65,7 +94,7 @@ def windows(build: Path, seed: int = 0) -> pd.DataFrame:
     sources = manifest.path.map(labels.source).fillna("piper").str.split("@").str[0]
     generators = manifest.path.map(labels.generator).fillna("piper").astype(str)
     root = manifest_root(build / "voices.csv")
-    rng, net, parts = np.random.default_rng(seed), SpectralStats(), []
+    rng, net, parts = np.random.default_rng(seed), SpectralAndLfcc(), []
     for i, row in manifest.iterrows():
         features, _ = clip_statistics(net, manifest.iloc[[i]], root, 4, rng)
         parts.append(pd.DataFrame({
@@ -166,21 +195,22 @@ def main() -> None:
                         help="repeat with this many seeds of the window and channel draws")
     parser.add_argument("--c", type=float, nargs="*", default=None,
                         help="L2 strengths to study (default: the recipe's grid)")
+    parser.add_argument("--settings", nargs="*", choices=list(SETTINGS),
+                        default=list(SETTINGS)[:3], help="which settings to study")
     parser.add_argument("--json", action="store_true", help="print JSON only")
     args = parser.parse_args()
     result = {"bench": "voice_sources", "build": str(args.build), "seeds": args.seeds}
     for seed in range(args.seeds):
         data = windows(args.build, seed)
         result.update(windows=len(data), soundtrack_windows=int(data.soundtrack.sum()))
-        # (name, windows, balanced): the soundtracks in or out, and the recording sets balanced
-        settings = [("with_soundtracks", data, False),
-                    ("without_soundtracks", data[~data.soundtrack], False),
-                    ("with_soundtracks_balanced", data, True)]
         for strength in args.c or VoiceTrainConfig().c_grid:
-            for name, rows, balanced in settings:
-                if name.startswith("with_") and not rows.soundtrack.any():
+            for name in args.settings:
+                tracks, balanced, columns = SETTINGS[name]
+                if tracks and not data.soundtrack.any():
                     continue
-                figures = study(rows.reset_index(drop=True), strength, balanced)
+                rows = (data if tracks else data[~data.soundtrack]).reset_index(drop=True)
+                rows = rows.assign(x=[x[columns] for x in rows.x])
+                figures = study(rows, strength, balanced)
                 result.setdefault(f"C={strength}/{name}", []).append(figures)
                 if not args.json:
                     print(seed, name, strength, *(figures[k] for k in MEANS), flush=True)
