@@ -2,6 +2,10 @@
 seen, measured on the ``train``-role rows of a default-model build only (holdout never read).
 
     python bench/voice_sources.py --build runs/default [--seeds 3] [--json]
+    python bench/voice_sources.py --build runs/voices --realdata ../shared/realdata
+
+(``--realdata``: make the build folder's voice rows first, as the default model's voice stage
+does, without training anything: a few minutes, mostly the Piper voice.)
 
 Reads the build's ``voices.csv`` (real speech, TTS/vocoder fakes, Piper fakes and, when the
 recipe uses them, the soundtracks of the real training videos), computes the long-term
@@ -191,6 +195,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", type=Path, required=True,
                         help="a `dfdetect train default` output folder")
+    parser.add_argument("--realdata", type=Path, default=None,
+                        help="first make --build's voice rows from this collection")
     parser.add_argument("--seeds", type=int, default=1,
                         help="repeat with this many seeds of the window and channel draws")
     parser.add_argument("--c", type=float, nargs="*", default=None,
@@ -199,6 +205,10 @@ def main() -> None:
                         default=list(SETTINGS)[:3], help="which settings to study")
     parser.add_argument("--json", action="store_true", help="print JSON only")
     args = parser.parse_args()
+    if args.realdata is not None:
+        from dfdetect.default_model.build import voice_manifest
+
+        voice_manifest(args.realdata, args.build)
     result = {"bench": "voice_sources", "build": str(args.build), "seeds": args.seeds}
     for seed in range(args.seeds):
         data = windows(args.build, seed)

@@ -88,14 +88,33 @@ def _faces(out: Path, recipe: BlendTrainConfig, folder: str, regenerator: str | 
     return {"checkpoint": str(best)}
 
 
-def _voice(realdata: Path, out: Path, config: DefaultModelConfig) -> dict:
-    from dfdetect.data.indexers import index_dataset
-    from dfdetect.default_model.voice import train_voice, voice_labels
+def voice_manifest(realdata: str | os.PathLike, out: str | os.PathLike,
+                   config: VoiceTrainConfig | None = None) -> Path:
+    """``out/voices.csv``: the voice rows the default model's voice stage trains on (realdata
+    audio, Piper fakes, the real videos' soundtracks, as ``config`` says), indexed and probed;
+    what ``bench/voice_sources.py`` studies.
 
-    labels = voice_labels(realdata, out / "voices", piper=config.voice.piper,
-                          seed=config.voice.seed, soundtracks=config.voice.soundtracks)
+    Example:
+        >>> voice_manifest("/nonexistent", "/tmp/vm")
+        Traceback (most recent call last):
+        ...
+        dfdetect.errors.DatasetLayoutError: labels CSV not found: /nonexistent/labels.csv
+    """
+    from dfdetect.data.indexers import index_dataset
+    from dfdetect.default_model.voice import voice_labels
+
+    config, out = config or VoiceTrainConfig(), Path(out)
+    labels = voice_labels(Path(realdata), out / "voices", piper=config.piper, seed=config.seed,
+                          soundtracks=config.soundtracks)
     index_dataset("labels", out / "voices", out / "voices.csv", csv=labels)
-    checkpoint, record = train_voice(out / "voices.csv", out / "voice", config.voice)
+    return out / "voices.csv"
+
+
+def _voice(realdata: Path, out: Path, config: DefaultModelConfig) -> dict:
+    from dfdetect.default_model.voice import train_voice
+
+    manifest = voice_manifest(realdata, out, config.voice)
+    checkpoint, record = train_voice(manifest, out / "voice", config.voice)
     return {"checkpoint": str(checkpoint), **record}
 
 
