@@ -73,8 +73,9 @@ def per_source(model: pd.DataFrame, baseline: pd.DataFrame, modalities: tuple[st
     Example:
         >>> scans = pd.DataFrame({"set": "holdout", "source": "s", "modality": "audio",
         ...                       "label": [0, 1], "branch": [0.2, 0.9]})
-        >>> per_source(scans, scans, ("audio",), "LFCC baseline").iloc[0].tolist()
-        ['holdout', 's', '1 / 1', 1.0, '[1.00, 1.00]', 1.0, '[1.00, 1.00]']
+        >>> table = per_source(scans, scans, ("audio",), "LFCC baseline")
+        >>> table.columns.tolist()[-2:], float(table["LFCC baseline AUC"][0])
+        (['LFCC baseline AUC', 'baseline 95 % CI'], 1.0)
     """
     baseline = baseline.reset_index(drop=True)
     lines = []
