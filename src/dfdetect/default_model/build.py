@@ -179,8 +179,9 @@ def _thresholds(out: Path, config: DefaultModelConfig, stages: dict, faces: str)
 
 
 def _bundle(out: Path, realdata: Path, config: DefaultModelConfig, stages: dict,
-            faces: str = "faces") -> dict:
-    """``out/bundle`` (or, for the baseline's face model, ``out/baseline/bundle``)."""
+            baseline: bool = False) -> dict:
+    """``out/bundle``, or with ``baseline`` the crude face baseline's ``out/baseline/bundle``
+    (its face model and thresholds, the same voice model)."""
     from dfdetect.inference.bundle import Detector
     from dfdetect.models.registry import create_model
     from dfdetect.preprocess import PreprocessOptions
@@ -188,10 +189,11 @@ def _bundle(out: Path, realdata: Path, config: DefaultModelConfig, stages: dict,
     from dfdetect.training.spatial import load_spatial_model
     from dfdetect.training.temporal import TemporalTrainConfig
 
-    baseline = faces != "faces"
+    faces, thresholds = (("face_baseline", "face_baseline_thresholds") if baseline
+                         else ("faces", "thresholds"))
     face_model, face_config = load_spatial_model(stages[faces]["checkpoint"])
     voice_model, voice_config = load_audio_model(stages["voice"]["checkpoint"])
-    thresholds = stages[f"{faces}_thresholds" if baseline else "thresholds"]
+    thresholds = stages[thresholds]
     temporal_config = TemporalTrainConfig(model="mean_pool", in_dim=face_model.embedding_dim)
     temporal = create_model("mean_pool", in_dim=face_model.embedding_dim)
     temporal.head.load_state_dict(face_model.head.state_dict())  # mean of frame logits
@@ -277,5 +279,5 @@ def _baseline(out: Path, realdata: Path, config: DefaultModelConfig, stages: dic
         lambda: _thresholds(out, config, stages, "face_baseline"),
         after=("face_baseline", "voice"))
     run_stage("baseline_bundle", out, {"scan_frames": config.scan_frames},
-              lambda: _bundle(out, realdata, config, stages, "face_baseline"),
+              lambda: _bundle(out, realdata, config, stages, baseline=True),
               after=("face_baseline_thresholds",))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dfdetect.default_model.card_tables import headline, per_source, scans, side_by_side
+from dfdetect.default_model.card_tables import both_sets, headline, per_source, scans, side_by_side
 from dfdetect.inference.collection import markdown_table
 
 BACKBONE_NAMES = {"mobilenet_v2": "MobileNetV2", "efficientnet_lite0": "EfficientNet-Lite0",
@@ -41,10 +41,11 @@ def _change_section(previous: Path | None, change: str, now: pd.DataFrame) -> st
             f"{markdown_table(side_by_side(before, now))}\n")
 
 
-def _face_baseline_section(baseline: Path | None, model: pd.DataFrame, holdout: pd.DataFrame,
-                           reference: pd.DataFrame) -> str:
-    """The crude face baseline beside the default model: headline face rows and per source
-    (re-run on the same files when ``baseline`` is given, else the issue's figures)."""
+def _face_baseline_section(baseline: Path | None, model: pd.DataFrame, both: pd.DataFrame
+                           ) -> str:
+    """The crude face baseline beside the default model (``model``: its headline; ``both``:
+    its holdout and reference scans): headline face rows and per source, re-run on the same
+    files when ``baseline`` is given, else the issue's figures."""
     if baseline is None:
         measured = ", ".join(f"{k} {v}" for k, v in FACE_BASELINE.items())
         return ("Baselines from the issue that asked for this model (measured there, not re-run "
@@ -56,10 +57,8 @@ def _face_baseline_section(baseline: Path | None, model: pd.DataFrame, holdout: 
     figures = headline(base_holdout, base_reference, thresholds)[:FACE_FIGURES]
     headline_rows = side_by_side(figures, model[:FACE_FIGURES],
                                  ("crude baseline", "default model"))
-    both = pd.concat([holdout.assign(set="holdout"), reference.assign(set="reference")])
-    base = pd.concat([base_holdout.assign(set="holdout"),
-                      base_reference.assign(set="reference")])
-    sources = per_source(both, base, ("video", "image"), "crude baseline")
+    sources = per_source(both, both_sets(base_holdout, base_reference), ("video", "image"),
+                         "crude baseline")
     backbone = BACKBONE_NAMES.get(recipe["backbone"], recipe["backbone"])
     stage = baseline.parent / ".stages" / "face_baseline.json"  # the build that made it
     took = (f", {json.loads(stage.read_text())['seconds']:.0f} s of training in that build"
@@ -105,11 +104,10 @@ def write_card(bundle: Path, holdout_dir: Path, reference_dir: Path, out: Path,
     labels = pd.read_csv(realdata / "labels.csv")
     train = labels[(labels.role == "train") & (labels.modality == "audio")].assign(
         label=lambda t: (t.label == "fake").astype(int))
-    lfcc = pd.concat([lfcc_baseline(train, realdata, holdout, realdata).assign(set="holdout"),
-                      lfcc_baseline(train, realdata, reference, reference_media).assign(
-                          set="reference")]).drop(columns="branch").rename(
-        columns={"baseline": "branch"})
-    both = pd.concat([holdout.assign(set="holdout"), reference.assign(set="reference")])
+    lfcc = both_sets(lfcc_baseline(train, realdata, holdout, realdata),
+                     lfcc_baseline(train, realdata, reference, reference_media)).drop(
+        columns="branch").rename(columns={"baseline": "branch"})
+    both = both_sets(holdout, reference)
     sources = labels[labels.role == "train"].groupby(["source", "modality"]).size()
     trained = "\n".join(f"- `{s}` ({m}): {n} files" for (s, m), n in sources.items())
     validation = metadata.get("validation_metrics", {})
@@ -171,7 +169,7 @@ difference inside the intervals is no difference.
 
 {markdown_table(figures)}
 {_change_section(previous, change, figures)}
-{_face_baseline_section(baseline, figures, holdout, reference)}
+{_face_baseline_section(baseline, figures, both)}
 ### Voice, per source, beside the LFCC baseline (same train rows, same files)
 
 {markdown_table(per_source(both, lfcc, ("audio",), "LFCC baseline"))}

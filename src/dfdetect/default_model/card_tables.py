@@ -64,6 +64,17 @@ def headline(holdout: pd.DataFrame, reference: pd.DataFrame, thresholds: dict) -
     return pd.DataFrame(lines)
 
 
+def both_sets(holdout: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
+    """Holdout and reference scans in one table, each row tagged with its ``set``.
+
+    Example:
+        >>> both_sets(pd.DataFrame({"a": [1]}), pd.DataFrame({"a": [2]})).set.tolist()
+        ['holdout', 'reference']
+    """
+    return pd.concat([holdout.assign(set="holdout"), reference.assign(set="reference")],
+                     ignore_index=True)
+
+
 def per_source(model: pd.DataFrame, baseline: pd.DataFrame, modalities: tuple[str, ...],
                name: str) -> pd.DataFrame:
     """Within-source AUC of the model beside a baseline, per set and source: ``model`` and
