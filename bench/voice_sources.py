@@ -28,7 +28,9 @@ and without the soundtracks:
 figure's mean and range: one draw moved the soundtracks' effect from 0.068 to 0.031.
 A third setting weighs every (recording set, label) cell alike in each fit (the recipe's
 ``VoiceTrainConfig.balance_sets``); ``--settings`` adds the LFCC baseline's 40 statistics to
-the features (``with_soundtracks_lfcc``) or uses them alone (``lfcc_only``).
+the features (``with_soundtracks_lfcc``) or uses them alone (``lfcc_only``), and the same
+for the pretrained speaker encoder's statistics (``with_soundtracks_speaker``,
+``speaker_only``; ``dfdetect.models.speaker_encoder``).
 
 Prints one JSON line: per setting the per-source / per-family figures and their means, with
 ``n`` (windows) for each. This is the study that decided ``VoiceTrainConfig.soundtracks``.
@@ -58,15 +60,17 @@ def family(generator: str) -> str:
     return ALIASES.get(name, name)
 
 
-class SpectralAndLfcc:
-    """The recipe's long-term spectrum statistics (``SPECTRAL`` numbers) followed by the LFCC
-    baseline's 40 on the same window, so that one draw of windows serves both feature sets."""
+class StudyFeatures:
+    """The recipe's long-term spectrum statistics (``SPECTRAL`` numbers), then the LFCC
+    baseline's 40 and the pretrained speaker encoder's 768 on the same window, so that one
+    draw of windows serves every feature set."""
 
     def __init__(self) -> None:
+        from dfdetect.models.speaker_encoder import SpeakerEncoder
         from dfdetect.models.spectral import SpectralStats
 
-        self.spectral = SpectralStats()
-        self.embedding_dim = self.spectral.embedding_dim + 40
+        self.spectral, self.speaker = SpectralStats(), SpeakerEncoder().eval()
+        self.embedding_dim = self.spectral.embedding_dim + 40 + self.speaker.embedding_dim
 
     def statistics(self, wave):
         import torch
@@ -74,21 +78,23 @@ class SpectralAndLfcc:
         from dfdetect.default_model.baselines import lfcc_statistics
 
         lfcc = torch.from_numpy(lfcc_statistics(wave[0].numpy()))[None].float()
-        return torch.cat([self.spectral.statistics(wave), lfcc], 1)
+        return torch.cat([self.spectral.statistics(wave), lfcc, self.speaker(wave)], 1)
 
 
-SPECTRAL = 1028
+SPECTRAL, LFCC, SPEAKER = np.arange(1028), 1028 + np.arange(40), 1068 + np.arange(768)
 # name → (soundtracks kept, recording sets balanced, feature columns)
-SETTINGS = {"with_soundtracks": (True, False, slice(0, SPECTRAL)),
-            "without_soundtracks": (False, False, slice(0, SPECTRAL)),
-            "with_soundtracks_balanced": (True, True, slice(0, SPECTRAL)),
-            "with_soundtracks_lfcc": (True, False, slice(None)),
-            "lfcc_only": (True, False, slice(SPECTRAL, None))}
+SETTINGS = {"with_soundtracks": (True, False, SPECTRAL),
+            "without_soundtracks": (False, False, SPECTRAL),
+            "with_soundtracks_balanced": (True, True, SPECTRAL),
+            "with_soundtracks_lfcc": (True, False, np.r_[SPECTRAL, LFCC]),
+            "lfcc_only": (True, False, LFCC),
+            "with_soundtracks_speaker": (True, False, np.r_[SPECTRAL, SPEAKER]),
+            "speaker_only": (True, False, SPEAKER)}
 
 
 def windows(build: Path, seed: int = 0) -> pd.DataFrame:
     """One row per window: clip, label, source, family, soundtrack flag, clean flag, features
-    (the spectrum statistics, then the 40 LFCC statistics)."""
+    (the spectrum statistics, the 40 LFCC statistics, the 768 speaker-encoder ones)."""
     from dfdetect.data.manifest import manifest_root, read_manifest, usable
     from dfdetect.default_model.voice import SOUNDTRACK_GENERATOR, clip_statistics, recording_set
 
@@ -98,7 +104,7 @@ def windows(build: Path, seed: int = 0) -> pd.DataFrame:
     sources = manifest.path.map(labels.source).fillna("piper").str.split("@").str[0]
     generators = manifest.path.map(labels.generator).fillna("piper").astype(str)
     root = manifest_root(build / "voices.csv")
-    rng, net, parts = np.random.default_rng(seed), SpectralAndLfcc(), []
+    rng, net, parts = np.random.default_rng(seed), StudyFeatures(), []
     for i, row in manifest.iterrows():
         features, _ = clip_statistics(net, manifest.iloc[[i]], root, 4, rng)
         parts.append(pd.DataFrame({
