@@ -30,7 +30,8 @@ A third setting weighs every (recording set, label) cell alike in each fit (the 
 ``VoiceTrainConfig.balance_sets``); ``--settings`` adds the LFCC baseline's 40 statistics to
 the features (``with_soundtracks_lfcc``) or uses them alone (``lfcc_only``), and the same
 for the pretrained speaker encoder's statistics (``with_soundtracks_speaker``,
-``speaker_only``; ``dfdetect.models.speaker_encoder``).
+``speaker_only``; ``dfdetect.models.speaker_encoder``) and the phase coherence
+(``with_soundtracks_phase``, ``phase_only``).
 
 Prints one JSON line: per setting the per-source / per-family figures and their means, with
 ``n`` (windows) for each. This is the study that decided ``VoiceTrainConfig.soundtracks``.
@@ -62,26 +63,32 @@ def family(generator: str) -> str:
 
 class StudyFeatures:
     """The recipe's long-term spectrum statistics (``SPECTRAL`` numbers), then the LFCC
-    baseline's 40 and the pretrained speaker encoder's 768 on the same window, so that one
-    draw of windows serves every feature set."""
+    baseline's 40, the pretrained speaker encoder's 768 and the 513 phase-coherence ones
+    (``dfdetect.models.spectral.phase_statistics``) on the same window, so that one draw of
+    windows serves every feature set."""
 
     def __init__(self) -> None:
         from dfdetect.models.speaker_encoder import SpeakerEncoder
         from dfdetect.models.spectral import SpectralStats
 
         self.spectral, self.speaker = SpectralStats(), SpeakerEncoder().eval()
-        self.embedding_dim = self.spectral.embedding_dim + 40 + self.speaker.embedding_dim
+        self.embedding_dim = self.spectral.embedding_dim + 40 + self.speaker.embedding_dim + 513
 
     def statistics(self, wave):
         import torch
 
         from dfdetect.default_model.baselines import lfcc_statistics
+        from dfdetect.models.spectral import phase_statistics
 
         lfcc = torch.from_numpy(lfcc_statistics(wave[0].numpy()))[None].float()
-        return torch.cat([self.spectral.statistics(wave), lfcc, self.speaker(wave)], 1)
+        net = self.spectral
+        spec = torch.stft(wave, net.n_fft, net.hop, window=net.window, return_complex=True)
+        return torch.cat([net.statistics(wave), lfcc, self.speaker(wave),
+                          phase_statistics(spec, net.hop)], 1)
 
 
 SPECTRAL, LFCC, SPEAKER = np.arange(1028), 1028 + np.arange(40), 1068 + np.arange(768)
+PHASE = 1836 + np.arange(513)
 # name → (soundtracks kept, recording sets balanced, feature columns)
 SETTINGS = {"with_soundtracks": (True, False, SPECTRAL),
             "without_soundtracks": (False, False, SPECTRAL),
@@ -89,7 +96,9 @@ SETTINGS = {"with_soundtracks": (True, False, SPECTRAL),
             "with_soundtracks_lfcc": (True, False, np.r_[SPECTRAL, LFCC]),
             "lfcc_only": (True, False, LFCC),
             "with_soundtracks_speaker": (True, False, np.r_[SPECTRAL, SPEAKER]),
-            "speaker_only": (True, False, SPEAKER)}
+            "speaker_only": (True, False, SPEAKER),
+            "with_soundtracks_phase": (True, False, np.r_[SPECTRAL, PHASE]),
+            "phase_only": (True, False, PHASE)}
 
 
 def windows(build: Path, seed: int = 0) -> pd.DataFrame:

@@ -17,6 +17,34 @@ from torch import nn
 from dfdetect.models.registry import register_model
 
 
+def phase_statistics(spec: torch.Tensor, hop: int) -> torch.Tensor:
+    """Phase coherence of a complex STFT ``(B, F, T)`` → ``(B, 2F - 1)``: per bin, the
+    magnitude-weighted mean resultant length over time of the instantaneous-frequency
+    deviation (the phase advance beyond the bin's own frequency), then per pair of neighbouring
+    bins that of the group delay. Vocoders build phase by learnt upsampling, not by a physical
+    source and filter; these statistics see phase, which the magnitude statistics never do.
+
+    Example:
+        >>> spec = torch.stft(torch.randn(1, 16000), 512, 160, return_complex=True,
+        ...                   window=torch.hann_window(512))
+        >>> phase_statistics(spec, 160).shape
+        torch.Size([1, 513])
+    """
+    bins = spec.shape[1]
+    n_fft = 2 * (bins - 1)
+    unit = spec / spec.abs().clamp_min(1e-8)
+    weight = spec.abs()
+    # the advance a steady sinusoid at the bin's centre makes in one hop, removed
+    expected = torch.exp(-2j * torch.pi * hop * torch.arange(bins) / n_fft)[None, :, None]
+    advance = unit[..., 1:] * unit[..., :-1].conj() * expected
+    pair = weight[..., 1:] * weight[..., :-1]
+    coherence_time = (advance * pair).sum(-1).abs() / pair.sum(-1).clamp_min(1e-8)
+    delay = unit[:, 1:] * unit[:, :-1].conj()
+    pair = weight[:, 1:] * weight[:, :-1]
+    coherence_freq = (delay * pair).sum(-1).abs() / pair.sum(-1).clamp_min(1e-8)
+    return torch.cat([coherence_time, coherence_freq], 1)
+
+
 class SpectralStats(nn.Module):
     """16 kHz waveform batch ``(B, S)`` → fake logit ``(B,)``.
 
