@@ -31,7 +31,9 @@ A third setting weighs every (recording set, label) cell alike in each fit (the 
 the features (``with_soundtracks_lfcc``) or uses them alone (``lfcc_only``), and the same
 for the pretrained speaker encoder's statistics (``with_soundtracks_speaker``,
 ``speaker_only``; ``dfdetect.models.speaker_encoder``) and the phase coherence
-(``with_soundtracks_phase``, ``phase_only``).
+(``with_soundtracks_phase``, ``phase_only``); ``with_soundtracks_no_mean`` drops the
+per-bin mean log power, the only block a fixed channel filter moves (``..._no_mean_phase``
+adds the phase coherence, which such a filter does not move either).
 
 Prints one JSON line: per setting the per-source / per-family figures and their means, with
 ``n`` (windows) for each. This is the study that decided ``VoiceTrainConfig.soundtracks``.
@@ -98,7 +100,11 @@ SETTINGS = {"with_soundtracks": (True, False, SPECTRAL),
             "with_soundtracks_speaker": (True, False, np.r_[SPECTRAL, SPEAKER]),
             "speaker_only": (True, False, SPEAKER),
             "with_soundtracks_phase": (True, False, np.r_[SPECTRAL, PHASE]),
-            "phase_only": (True, False, PHASE)}
+            "phase_only": (True, False, PHASE),
+            # without the per-bin mean log power, the one block a recording's channel
+            # (a fixed filter: an offset per bin in the log domain) moves
+            "with_soundtracks_no_mean": (True, False, SPECTRAL[257:]),
+            "with_soundtracks_no_mean_phase": (True, False, np.r_[SPECTRAL[257:], PHASE])}
 
 
 def windows(build: Path, seed: int = 0) -> pd.DataFrame:
