@@ -33,7 +33,8 @@ for the pretrained speaker encoder's statistics (``with_soundtracks_speaker``,
 ``speaker_only``; ``dfdetect.models.speaker_encoder``) and the phase coherence
 (``with_soundtracks_phase``, ``phase_only``); ``with_soundtracks_no_mean`` drops the
 per-bin mean log power, the only block a fixed channel filter moves (``..._no_mean_phase``
-adds the phase coherence, which such a filter does not move either).
+adds the phase coherence, which such a filter does not move either);
+``with_soundtracks_level`` adds what the pauses hold (``level_statistics``).
 
 Prints one JSON line: per setting the per-source / per-family figures and their means, with
 ``n`` (windows) for each. This is the study that decided ``VoiceTrainConfig.soundtracks``.
@@ -65,32 +66,33 @@ def family(generator: str) -> str:
 
 class StudyFeatures:
     """The recipe's long-term spectrum statistics (``SPECTRAL`` numbers), then the LFCC
-    baseline's 40, the pretrained speaker encoder's 768 and the 513 phase-coherence ones
-    (``dfdetect.models.spectral.phase_statistics``) on the same window, so that one draw of
-    windows serves every feature set."""
+    baseline's 40, the pretrained speaker encoder's 768, the 513 phase-coherence ones
+    (``dfdetect.models.spectral.phase_statistics``) and the 264 of the pauses
+    (``level_statistics``) on the same window, so that one draw of windows serves every
+    feature set."""
 
     def __init__(self) -> None:
         from dfdetect.models.speaker_encoder import SpeakerEncoder
         from dfdetect.models.spectral import SpectralStats
 
         self.spectral, self.speaker = SpectralStats(), SpeakerEncoder().eval()
-        self.embedding_dim = self.spectral.embedding_dim + 40 + self.speaker.embedding_dim + 513
+        self.embedding_dim = self.spectral.embedding_dim + 40 + self.speaker.embedding_dim + 777
 
     def statistics(self, wave):
         import torch
 
         from dfdetect.default_model.baselines import lfcc_statistics
-        from dfdetect.models.spectral import phase_statistics
+        from dfdetect.models.spectral import level_statistics, phase_statistics
 
         lfcc = torch.from_numpy(lfcc_statistics(wave[0].numpy()))[None].float()
         net = self.spectral
         spec = torch.stft(wave, net.n_fft, net.hop, window=net.window, return_complex=True)
         return torch.cat([net.statistics(wave), lfcc, self.speaker(wave),
-                          phase_statistics(spec, net.hop)], 1)
+                          phase_statistics(spec, net.hop), level_statistics(spec)], 1)
 
 
 SPECTRAL, LFCC, SPEAKER = np.arange(1028), 1028 + np.arange(40), 1068 + np.arange(768)
-PHASE = 1836 + np.arange(513)
+PHASE, LEVEL = 1836 + np.arange(513), 2349 + np.arange(264)
 # name → (soundtracks kept, recording sets balanced, feature columns)
 SETTINGS = {"with_soundtracks": (True, False, SPECTRAL),
             "without_soundtracks": (False, False, SPECTRAL),
@@ -104,7 +106,8 @@ SETTINGS = {"with_soundtracks": (True, False, SPECTRAL),
             # without the per-bin mean log power, the one block a recording's channel
             # (a fixed filter: an offset per bin in the log domain) moves
             "with_soundtracks_no_mean": (True, False, SPECTRAL[257:]),
-            "with_soundtracks_no_mean_phase": (True, False, np.r_[SPECTRAL[257:], PHASE])}
+            "with_soundtracks_no_mean_phase": (True, False, np.r_[SPECTRAL[257:], PHASE]),
+            "with_soundtracks_level": (True, False, np.r_[SPECTRAL, LEVEL])}
 
 
 def windows(build: Path, seed: int = 0) -> pd.DataFrame:

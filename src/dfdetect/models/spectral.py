@@ -45,6 +45,32 @@ def phase_statistics(spec: torch.Tensor, hop: int) -> torch.Tensor:
     return torch.cat([coherence_time, coherence_freq], 1)
 
 
+LEVEL_QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9)
+
+
+def level_statistics(spec: torch.Tensor) -> torch.Tensor:
+    """The pauses of a complex STFT ``(B, F, T)`` → ``(B, 7 + F)``: quantiles of the frame log
+    energy below the loudest frames (how deep the pauses fall), and the log spectrum of the
+    quietest fifth of the frames minus that of the loudest fifth (what fills them). A room,
+    a microphone and breath fill a real recording's pauses; a synthesiser's are its own
+    (Müller et al., "Speech is silver, silence is golden", 2021, show how telling they are).
+
+    Example:
+        >>> spec = torch.stft(torch.randn(1, 16000), 512, 160, return_complex=True,
+        ...                   window=torch.hann_window(512))
+        >>> level_statistics(spec).shape
+        torch.Size([1, 264])
+    """
+    power = torch.log(spec.real**2 + spec.imag**2 + 1e-8)  # (B, F, T)
+    energy = torch.logsumexp(power, 1)  # (B, T): log of the frame's total power
+    top = torch.quantile(energy, 0.99, dim=1, keepdim=True)
+    depths = torch.quantile(energy, torch.tensor(LEVEL_QUANTILES), dim=1).T - top
+    low, high = (torch.quantile(energy, q, dim=1, keepdim=True) for q in (0.2, 0.8))
+    quiet, loud = (energy <= low)[:, None].float(), (energy >= high)[:, None].float()
+    floor = (power * quiet).sum(-1) / quiet.sum(-1) - (power * loud).sum(-1) / loud.sum(-1)
+    return torch.cat([depths, floor], 1)
+
+
 class SpectralStats(nn.Module):
     """16 kHz waveform batch ``(B, S)`` → fake logit ``(B,)``.
 
