@@ -2,7 +2,8 @@
 
     python bench/scan_latency.py [--model BUNDLE] [--backend onnx|torch] [--repeats 5]
 
-Without ``--model`` it scans with the shipped default model.
+Without ``--model`` it scans with the shipped default model, as ``dfdetect scan`` loads it
+(its ONNX export built into the cache on first use).
 
 Makes its own clip once (a synthetic person from the corpus generator, rendered at 720 px and
 widened to 1280×720, with speech), then scans it in a fresh process (so the peak memory is the
@@ -103,10 +104,10 @@ def main() -> None:
         facts = {"video_seconds": round(float(stream.frames / stream.average_rate), 2),
                  "width": stream.width, "height": stream.height,
                  "fps": float(stream.average_rate), "has_audio": bool(container.streams.audio)}
-    if args.model is None:
-        from dfdetect.inference.bundle import default_bundle
+    if args.model is None:  # what `dfdetect scan` loads without --model (ONNX built once)
+        from dfdetect.inference.shipped import default_model
 
-        args.model = default_bundle()
+        args.model = default_model(args.backend)
     scanned = subprocess.run([sys.executable, "-c", SCAN, str(args.model), args.backend,
                               str(CLIP), str(args.repeats)], capture_output=True, text=True,
                              check=True)

@@ -14,6 +14,14 @@ from dfdetect.training.spatial import SpatialTrainConfig, train_spatial
 REPO = Path(__file__).resolve().parents[1]
 
 
+def pytest_configure(config):
+    """What dfdetect builds for itself (the default model's ONNX export) goes to a folder of
+    this test run's own, not to the user's cache."""
+    import tempfile
+
+    os.environ.setdefault("DFDETECT_CACHE", tempfile.mkdtemp(prefix="dfdetect-test-cache-"))
+
+
 def reference_dir() -> Path:
     """The shared reference data; tests fail (not skip) without it, naming where they looked."""
     path = Path(os.environ.get("DFDETECT_REFERENCE", REPO.parent / "shared" / "reference"))

@@ -26,10 +26,11 @@ def scan(
     exit code is 1 when any failed."""
     import json
 
-    from dfdetect.inference.bundle import Detector, default_bundle
+    from dfdetect.inference.bundle import Detector
     from dfdetect.inference.scan import scan as scan_file
+    from dfdetect.inference.shipped import default_model
 
-    detector = Detector.load(model or default_bundle(), backend=backend)
+    detector = Detector.load(model or default_model(backend), backend=backend)
     results, failed = [], 0
     for path in files:
         try:
@@ -83,9 +84,9 @@ def serve(
 ) -> None:
     """Serve the web page (drop a file, see the verdict and the evidence) and the JSON API
     (POST /api/scan, GET /api/health, docs at /docs)."""
-    from dfdetect.inference.bundle import default_bundle
+    from dfdetect.inference.shipped import default_model
     from dfdetect.serve.app import serve as serve_app
 
-    model = model or default_bundle()
+    model = model or default_model()
     typer.echo(f"dfdetect on http://{host}:{port}/  (API docs at /docs)")
     serve_app(model, host=host, port=port, max_upload_mb=max_upload_mb)

@@ -232,11 +232,12 @@ def evaluate_collection(bundle: str | os.PathLike | None, labels_csv: str | os.P
         dfdetect.errors.DatasetLayoutError: labels CSV not found: /nonexistent.csv
     """
     from dfdetect.fsutil import atomic_path
-    from dfdetect.inference.bundle import Detector, default_bundle
+    from dfdetect.inference.bundle import Detector
+    from dfdetect.inference.shipped import default_model
 
     labels_csv, out = Path(labels_csv), Path(out)
     rows = collection_rows(labels_csv, role=role)
-    detector = Detector.load(bundle or default_bundle())
+    detector = Detector.load(bundle or default_model())
     scans = scan_collection(detector, rows, Path(root) if root else labels_csv.parent, out,
                             progress=progress)
     tables = collection_tables(scans, detector.thresholds)
