@@ -18,8 +18,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from tqdm.auto import tqdm
 
 from dfdetect.errors import DfdetectError
@@ -27,6 +27,9 @@ from dfdetect.fsutil import atomic_path, clear_stale_temps, owner_tag, save_npy
 from dfdetect.limits import time_limit as limit_time
 from dfdetect.media.face_sampling import face_detector, face_track
 from dfdetect.workdir import WorkDir, sample_key
+
+if TYPE_CHECKING:  # a scan reads PreprocessOptions from here and never needs pandas (32 MB)
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 REPORT_COLUMNS = ("sample_id", "status", "frames_sampled", "faces_found", "has_audio",
@@ -202,6 +205,8 @@ def preprocess(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
         ...
         dfdetect.errors.ManifestError: manifest not found: missing.csv
     """
+    import pandas as pd
+
     from dfdetect.data.manifest import manifest_root, read_manifest
 
     options = options or PreprocessOptions()

@@ -22,10 +22,10 @@ import pandas as pd
 import torch
 from torch.utils.data import Dataset
 
+from dfdetect.models.face_input import MEAN, STD, FaceInput, input_rule
 from dfdetect.workdir import WorkDir, sample_key
 
 log = logging.getLogger(__name__)
-MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 
 def face_label(frame: pd.DataFrame) -> np.ndarray:
@@ -99,14 +99,14 @@ def face_transforms(config, train: bool = False, augment: bool = True):
         >>> face_transforms({"image_size": 32})(torch.zeros(3, 40, 40, dtype=torch.uint8)).shape
         torch.Size([3, 32, 32])
     """
-    get = config.get if isinstance(config, dict) else lambda k, d=None: getattr(config, k, d)
-    return transforms(get("image_size"), train, augment, mean=tuple(get("mean", MEAN)),
-                      std=tuple(get("std", STD)))
+    size, mean, std = input_rule(config)
+    return transforms(size, train, augment, mean=mean, std=std)
 
 
 def transforms(image_size: int, train: bool, augment: bool = True, *, mean=MEAN, std=STD):
     """torchvision v2 pipeline: uint8 CHW tensor → normalised float; augmentations for training
-    (flip, colour, blur, JPEG re-compression, noise, random erasing), none at evaluation.
+    (flip, colour, blur, JPEG re-compression, noise, random erasing). Without them it is
+    :class:`~dfdetect.models.face_input.FaceInput`, the same steps without torchvision.
     Cut-out of face parts happens before, in :class:`FaceVideos`, where the landmarks are.
 
     Example:
@@ -114,6 +114,8 @@ def transforms(image_size: int, train: bool, augment: bool = True, *, mean=MEAN,
         >>> t(torch.zeros(3, 40, 40, dtype=torch.uint8)).shape
         torch.Size([3, 32, 32])
     """
+    if not (train and augment):
+        return FaceInput(image_size, mean, std)
     import warnings
 
     from torchvision.transforms import v2
@@ -121,20 +123,16 @@ def transforms(image_size: int, train: bool, augment: bool = True, *, mean=MEAN,
     # v2.JPEG goes through torchvision.io, which warns on every call that it will move to
     # torchcodec one day; the warning says nothing about the user's data
     warnings.filterwarnings("ignore", message="The image decoding and encoding capabilities")
-    steps = [v2.Resize((image_size, image_size), antialias=True)]
-    if train and augment:
-        steps += [
-            v2.RandomHorizontalFlip(),
-            v2.RandomApply([v2.ColorJitter(0.2, 0.2, 0.2, 0.02)], p=0.5),
-            v2.RandomApply([v2.GaussianBlur(5, (0.1, 1.5))], p=0.2),
-            v2.RandomApply([v2.JPEG((40, 95))], p=0.3),  # re-compression, as on social media
-        ]
-    steps.append(v2.ToDtype(torch.float32, scale=True))
-    if train and augment:
-        steps += [v2.RandomApply([v2.GaussianNoise(sigma=0.02)], p=0.2),
-                  v2.RandomErasing(p=0.15, scale=(0.02, 0.1))]
-    steps.append(v2.Normalize(list(mean), list(std)))
-    return v2.Compose(steps)
+    return v2.Compose([
+        v2.Resize((image_size, image_size), antialias=True),
+        v2.RandomHorizontalFlip(),
+        v2.RandomApply([v2.ColorJitter(0.2, 0.2, 0.2, 0.02)], p=0.5),
+        v2.RandomApply([v2.GaussianBlur(5, (0.1, 1.5))], p=0.2),
+        v2.RandomApply([v2.JPEG((40, 95))], p=0.3),  # re-compression, as on social media
+        v2.ToDtype(torch.float32, scale=True),
+        v2.RandomApply([v2.GaussianNoise(sigma=0.02)], p=0.2),
+        v2.RandomErasing(p=0.15, scale=(0.02, 0.1)),
+        v2.Normalize(list(mean), list(std))])
 
 
 def load_crop(path: Path) -> torch.Tensor:

@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from dfdetect.data.face_frames import MEAN, STD, face_transforms, load_crop
+from dfdetect.data.face_frames import face_transforms, load_crop
 from dfdetect.figures import save_figure
+from dfdetect.models.face_input import input_rule
 
 
 def gradcam_maps(model, images: torch.Tensor) -> np.ndarray:
@@ -47,9 +48,8 @@ def gradcam_maps(model, images: torch.Tensor) -> np.ndarray:
 def _display(image: torch.Tensor, config=None) -> np.ndarray:
     """A normalised crop back to [0, 1] RGB, by the input rule of the model's config (the
     ImageNet mean/std when it has none)."""
-    get = config.get if isinstance(config, dict) else lambda k, d: getattr(config, k, d)
-    mean = torch.tensor(tuple(get("mean", MEAN)))[:, None, None]
-    std = torch.tensor(tuple(get("std", STD)))[:, None, None]
+    _, mean, std = input_rule(config)
+    mean, std = torch.tensor(mean)[:, None, None], torch.tensor(std)[:, None, None]
     return (image * std + mean).clamp(0, 1).permute(1, 2, 0).numpy()
 
 

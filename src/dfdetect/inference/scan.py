@@ -80,14 +80,14 @@ def _verdict(score: float, threshold: float) -> str:
 def _face_evidence(detector, path: Path, timings: dict):
     """Per-frame scores and embeddings of the main face: ``(frames, features, mask, crops,
     crop landmarks, first decoded frame)``."""
-    from dfdetect.data.face_frames import face_transforms
     from dfdetect.media.face_sampling import face_track
+    from dfdetect.models.face_input import face_input
 
     options = detector.preprocess
     frames, _, faces, crops = face_track(path, options, timings)
     start = time.perf_counter()
     spatial = detector.runner("spatial")
-    prepare = face_transforms(detector.configs["spatial"])
+    prepare = face_input(detector.configs["spatial"])
     present = [i for i, crop in enumerate(crops) if crop is not None]
     features = np.zeros((len(frames), spatial.embedding_dim), np.float32)
     scores = np.full(len(frames), np.nan)
