@@ -71,12 +71,17 @@ class StudyFeatures:
     (``level_statistics``) on the same window, so that one draw of windows serves every
     feature set."""
 
-    def __init__(self) -> None:
+    def __init__(self, speaker: bool = True) -> None:
+        import torch
+
         from dfdetect.models.speaker_encoder import SpeakerEncoder
         from dfdetect.models.spectral import SpectralStats
 
-        self.spectral, self.speaker = SpectralStats(), SpeakerEncoder().eval()
-        self.embedding_dim = self.spectral.embedding_dim + 40 + self.speaker.embedding_dim + 777
+        self.spectral = SpectralStats()
+        # zeros in the speaker columns when no setting reads them (the encoder is the slow part)
+        self.speaker = (SpeakerEncoder().eval() if speaker else
+                        lambda wave: torch.zeros(len(wave), SpeakerEncoder.embedding_dim))
+        self.embedding_dim = self.spectral.embedding_dim + 40 + 768 + 777
 
     def statistics(self, wave):
         import torch
@@ -93,7 +98,8 @@ class StudyFeatures:
 
 SPECTRAL, LFCC, SPEAKER = np.arange(1028), 1028 + np.arange(40), 1068 + np.arange(768)
 PHASE, LEVEL = 1836 + np.arange(513), 2349 + np.arange(264)
-# name → (soundtracks kept, recording sets balanced, feature columns)
+# name → (soundtracks kept, recording sets balanced, feature columns[, vocoded copies of the
+# real clips as more fakes: dfdetect.data.vocoded])
 SETTINGS = {"with_soundtracks": (True, False, SPECTRAL),
             "without_soundtracks": (False, False, SPECTRAL),
             "with_soundtracks_balanced": (True, True, SPECTRAL),
@@ -107,13 +113,18 @@ SETTINGS = {"with_soundtracks": (True, False, SPECTRAL),
             # (a fixed filter: an offset per bin in the log domain) moves
             "with_soundtracks_no_mean": (True, False, SPECTRAL[257:]),
             "with_soundtracks_no_mean_phase": (True, False, np.r_[SPECTRAL[257:], PHASE]),
-            "with_soundtracks_level": (True, False, np.r_[SPECTRAL, LEVEL])}
+            "with_soundtracks_level": (True, False, np.r_[SPECTRAL, LEVEL]),
+            "with_soundtracks_vocoded": (True, False, SPECTRAL, True)}
 
 
-def windows(build: Path, seed: int = 0) -> pd.DataFrame:
+def windows(build: Path, seed: int = 0, *, vocoded: bool = False,
+            speaker: bool = True) -> pd.DataFrame:
     """One row per window: clip, label, source, family, soundtrack flag, clean flag, features
-    (the spectrum statistics, the 40 LFCC statistics, the 768 speaker-encoder ones)."""
+    (see :class:`StudyFeatures`); with ``vocoded``, each real clip's vocoded copy too (label
+    fake, family ``vocoded``, ``parent`` its real clip; drawn from a generator of its own, so
+    the other rows are the same either way)."""
     from dfdetect.data.manifest import manifest_root, read_manifest, usable
+    from dfdetect.data.vocoded import vocode
     from dfdetect.default_model.voice import SOUNDTRACK_GENERATOR, clip_statistics, recording_set
 
     manifest = usable(read_manifest(build / "voices.csv"))
@@ -122,15 +133,30 @@ def windows(build: Path, seed: int = 0) -> pd.DataFrame:
     sources = manifest.path.map(labels.source).fillna("piper").str.split("@").str[0]
     generators = manifest.path.map(labels.generator).fillna("piper").astype(str)
     root = manifest_root(build / "voices.csv")
-    rng, net, parts = np.random.default_rng(seed), StudyFeatures(), []
+    rng, net, parts = np.random.default_rng(seed), StudyFeatures(speaker), []
+    copies_rng = np.random.default_rng([seed, 1])
     for i, row in manifest.iterrows():
+        clip = {"label": int(row.label), "source": sources[i], "parent": i, "vocoded": False,
+                "recording_set": recording_set(row.group), "family": family(generators[i]),
+                "soundtrack": generators[i] == SOUNDTRACK_GENERATOR}
         features, _ = clip_statistics(net, manifest.iloc[[i]], root, 4, rng)
-        parts.append(pd.DataFrame({
-            "clip_id": i, "label": int(row.label), "source": sources[i],
-            "recording_set": recording_set(row.group),
-            "family": family(generators[i]), "soundtrack": generators[i] == SOUNDTRACK_GENERATOR,
-            "clean": np.arange(len(features)) == 0, "x": list(features)}))
+        parts.append(pd.DataFrame({"clip_id": i, **clip, "clean": np.arange(len(features)) == 0,
+                                   "x": list(features)}))
+        if vocoded and not row.label:
+            features, _ = clip_statistics(net, manifest.iloc[[i]], root, 4, copies_rng,
+                                          transform=vocode)
+            parts.append(pd.DataFrame({
+                "clip_id": len(manifest) + i, **clip, "label": 1, "family": "vocoded",
+                "vocoded": True, "clean": np.arange(len(features)) == 0, "x": list(features)}))
     return pd.concat(parts, ignore_index=True)
+
+
+def _without_copies(data: pd.DataFrame, train: pd.Series, held: pd.Series) -> pd.Series:
+    """``train`` less the vocoded copies of the clips a fold holds out (a copy carries its
+    real clip's speaker and room into training)."""
+    if "vocoded" not in data:
+        return train
+    return train & ~(data.vocoded & data.parent.isin(data.clip_id[held]))
 
 
 def _fit(train: pd.DataFrame, strength: float, balanced: bool = False):
@@ -157,17 +183,18 @@ def study(data: pd.DataFrame, strength: float, balanced: bool = False) -> dict:
 
     fpr, auc = {}, {}
     real = data.label == 0
+    copies = data.vocoded if "vocoded" in data else pd.Series(False, index=data.index)
     for source in sorted(data.source[real & ~data.soundtrack].unique()):
         held = real & (data.source == source) & ~data.soundtrack
-        score = fit(data[~held])
+        score = fit(data[_without_copies(data, ~held, held)])
         threshold = np.quantile(score(data[~held & real & data.clean]), 0.95)
         scores = score(data[held & data.clean])
         fpr[source] = {"fpr": round(float((scores > threshold).mean()), 3), "n": len(scores)}
     kept = data.clip_id[real & ~data.soundtrack].unique()[::3]  # the same with or without tracks
     unseen_real = real & ~data.soundtrack & data.clip_id.isin(kept)
-    for name in sorted(data.family[~real].unique()):
+    for name in sorted(data.family[~real & ~copies].unique()):
         held = (data.family == name) & ~real
-        train = ~held & ~unseen_real
+        train = _without_copies(data, ~held & ~unseen_real, unseen_real)
         score = fit(data[train])
         threshold = np.quantile(score(data[train & real & data.clean]), 0.95)
         fakes, reals = score(data[held & data.clean]), score(data[unseen_real & data.clean])
@@ -190,13 +217,14 @@ def _within_source(data: pd.DataFrame, fit) -> dict:
     from sklearn.metrics import roc_auc_score
 
     real, result = data.label == 0, {}
-    for source in sorted(data.source[~real].unique()):
+    copies = data.vocoded if "vocoded" in data else pd.Series(False, index=data.index)
+    for source in sorted(data.source[~real & ~copies].unique()):
         own_reals = real & (data.source == source) & ~data.soundtrack
         if not own_reals.any():
             continue  # Piper: one fake voice, no real recording of it
-        for name in sorted(data.family[~real & (data.source == source)].unique()):
+        for name in sorted(data.family[~real & ~copies & (data.source == source)].unique()):
             family_fakes = ~real & (data.family == name)
-            train = ~family_fakes & ~own_reals
+            train = _without_copies(data, ~family_fakes & ~own_reals, own_reals)
             score = fit(data[train])
             threshold = np.quantile(score(data[train & real & data.clean]), 0.95)
             fakes = score(data[family_fakes & (data.source == source) & data.clean])
@@ -234,15 +262,18 @@ def main() -> None:
 
         voice_manifest(args.realdata, args.build)
     result = {"bench": "voice_sources", "build": str(args.build), "seeds": args.seeds}
+    chosen = [(name, *SETTINGS[name], False)[:5] for name in args.settings]
     for seed in range(args.seeds):
-        data = windows(args.build, seed)
-        result.update(windows=len(data), soundtrack_windows=int(data.soundtrack.sum()))
+        data = windows(args.build, seed, vocoded=any(c[4] for c in chosen),
+                       speaker=any(np.isin(SPEAKER, c[3]).any() for c in chosen))
+        result.update(windows=int((~data.vocoded).sum()), vocoded_windows=int(data.vocoded.sum()),
+                      soundtrack_windows=int((data.soundtrack & ~data.vocoded).sum()))
         for strength in args.c or VoiceTrainConfig().c_grid:
-            for name in args.settings:
-                tracks, balanced, columns = SETTINGS[name]
+            for name, tracks, balanced, columns, vocoded in chosen:
                 if tracks and not data.soundtrack.any():
                     continue
-                rows = (data if tracks else data[~data.soundtrack]).reset_index(drop=True)
+                rows = data if vocoded else data[~data.vocoded]
+                rows = (rows if tracks else rows[~rows.soundtrack]).reset_index(drop=True)
                 rows = rows.assign(x=[x[columns] for x in rows.x])
                 figures = study(rows, strength, balanced)
                 result.setdefault(f"C={strength}/{name}", []).append(figures)

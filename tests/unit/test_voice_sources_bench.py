@@ -65,3 +65,24 @@ def test_balancing_gives_each_recording_set_and_label_the_same_weight(bench):
     totals = pd.Series(weights).groupby([data.recording_set, data.label]).sum()
     assert np.allclose(totals, totals.iloc[0]) and np.isclose(weights.mean(), 1.0)
     assert bench.study(data, 1.0, balanced=True)["mean_auc_within_source"] == 1.0
+
+
+def test_a_fold_trains_on_no_copy_of_the_reals_it_holds_out(bench):
+    data = windows(np.random.default_rng(2)).assign(vocoded=False)
+    data["parent"] = data.clip_id
+    reals = data[data.label == 0]
+    copies = reals.assign(clip_id=reals.clip_id + 1000, label=1, family="vocoded",
+                          vocoded=True)
+    data = pd.concat([data, copies], ignore_index=True)
+    seen = []
+
+    def fit(rows):
+        seen.append(rows)
+        return lambda held: np.asarray(held.x.map(lambda x: x[0]))
+
+    within = bench._within_source(data, fit)
+    assert "A/vocoded" not in within and set(within) == {"A/HiFi-GAN", "A/WaveGlow"}
+    for rows in seen:  # source A's reals are held out in every within-source fold
+        held = set(data.clip_id[(data.source == "A") & (data.label == 0)])
+        assert not (set(rows.parent[rows.vocoded]) & held)
+        assert rows.vocoded.sum() == 10  # source B's copies stay in training

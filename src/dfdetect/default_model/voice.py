@@ -135,9 +135,11 @@ def balanced_weights(sets, labels) -> np.ndarray:
 
 
 def clip_statistics(net, rows: pd.DataFrame, root: Path, copies: int,
-                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+                    rng: np.random.Generator, *, transform=None,
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """Long-term spectrum statistics of ``copies`` windows per clip (the first clean, the
-    others channel-augmented): ``(features [n × copies, D], labels)``.
+    others channel-augmented): ``(features [n × copies, D], labels)``. ``transform(wave,
+    rng)``, when given, changes each whole clip first (e.g. :func:`dfdetect.data.vocoded.vocode`).
 
     Example:
         >>> from dfdetect.models.spectral import SpectralStats
@@ -152,6 +154,7 @@ def clip_statistics(net, rows: pd.DataFrame, root: Path, copies: int,
     for row in tqdm(rows.itertuples(), total=len(rows), desc="voice features", unit="clip",
                     disable=None):
         wave = load_audio(root / row.path)
+        wave = wave if transform is None else transform(wave, rng)
         for copy in range(copies):
             offset = int(rng.integers(0, wave.size - SAMPLES + 1)) if wave.size > SAMPLES else 0
             clip = fixed_length(wave, SAMPLES, offset=offset)
