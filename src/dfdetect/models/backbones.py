@@ -13,12 +13,12 @@ from pathlib import Path
 
 import torch
 
+from dfdetect.models.face_input import MEAN as IMAGENET_MEAN
+from dfdetect.models.face_input import STD as IMAGENET_STD
 from dfdetect.models.registry import register_model
 from dfdetect.models.spatial import SpatialNet
 
 log = logging.getLogger(__name__)
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 @dataclass(frozen=True)

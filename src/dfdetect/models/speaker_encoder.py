@@ -11,7 +11,6 @@ The network is rebuilt here and only the weights file is read, so resemblyzer's 
 from __future__ import annotations
 
 import importlib.util
-from functools import lru_cache
 from pathlib import Path
 
 import torch
@@ -96,13 +95,3 @@ class SpeakerEncoder(nn.Module):
         return torch.cat([embeds.reshape(batch, count, HIDDEN).mean(1), states.mean(1),
                           states.std(1)], 1)
 
-
-@lru_cache(maxsize=1)
-def shared_encoder() -> SpeakerEncoder:
-    """One pretrained encoder per process (the weights are read once).
-
-    Example:
-        >>> shared_encoder() is shared_encoder()
-        True
-    """
-    return SpeakerEncoder().eval()
