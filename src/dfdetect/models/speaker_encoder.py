@@ -94,4 +94,3 @@ class SpeakerEncoder(nn.Module):
         states = states.reshape(batch, -1, HIDDEN)
         return torch.cat([embeds.reshape(batch, count, HIDDEN).mean(1), states.mean(1),
                           states.std(1)], 1)
-
