@@ -72,14 +72,14 @@ def run_stage(manifest: Path, work: Path, frames: int, workers: int, track: str 
 def bare_cost(manifest: Path, frames: int) -> dict:
     """Seconds to decode the sampled frames and to run the detector on them, nothing else."""
     import pandas as pd
-    import torch
 
     from dfdetect.data.manifest import manifest_root
     from dfdetect.media.faces import FaceDetector
+    from dfdetect.media.mtcnn import set_threads
     from dfdetect.media.video import read_frames
     from dfdetect.preprocess import PreprocessOptions
 
-    torch.set_num_threads(1)
+    set_threads(1)
     options = PreprocessOptions(frames=frames)
     detector = FaceDetector(detect_short_side=options.detect_short_side,
                             thresholds=options.thresholds, min_face=options.min_face)

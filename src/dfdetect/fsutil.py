@@ -10,7 +10,7 @@ import re
 import shutil
 import socket
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 # Temp files and staging folders carry their writer's pid and host, so a later run can tell a
@@ -196,3 +196,47 @@ def media_source(path: str | os.PathLike) -> Iterator:
             yield handle
         return
     yield name
+
+
+def cache_root() -> Path:
+    """Where dfdetect keeps what it builds for itself (ONNX exports): ``$DFDETECT_CACHE``, or
+    ``$XDG_CACHE_HOME/dfdetect`` (``~/.cache/dfdetect``).
+
+    Example:
+        >>> os.environ["DFDETECT_CACHE"] = "/tmp/dfdetect-cache"
+        >>> cache_root()
+        PosixPath('/tmp/dfdetect-cache')
+        >>> del os.environ["DFDETECT_CACHE"]
+    """
+    if os.environ.get("DFDETECT_CACHE"):
+        return Path(os.environ["DFDETECT_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "dfdetect"
+
+
+def build_folder(target: str | os.PathLike, build: Callable[[Path], object]) -> Path:
+    """Make folder ``target`` by ``build(folder)`` on a folder beside it (which ``build``
+    creates), then move that into place in one rename: a killed build leaves no half folder,
+    and of two racing builds the first to finish wins.
+
+    Example:
+        >>> import tempfile
+        >>> target = Path(tempfile.mkdtemp()) / "made"
+        >>> build_folder(target, lambda f: (f.mkdir(), (f / "x").write_text("1"))).name
+        'made'
+        >>> (target / "x").read_text()
+        '1'
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        build(building / "folder")
+        try:
+            (building / "folder").rename(target)
+        except OSError:
+            if not target.is_dir():  # not a racing build's: a real error
+                raise
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return target

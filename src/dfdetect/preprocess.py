@@ -182,9 +182,9 @@ def _is_done(workdir: Path, key: str, options: PreprocessOptions) -> dict | None
 
 
 def _init_worker(threads: int) -> None:
-    import torch
+    from dfdetect.media.mtcnn import set_threads
 
-    torch.set_num_threads(threads)
+    set_threads(threads)
 
 
 def preprocess(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
@@ -228,7 +228,7 @@ def preprocess(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
             todo.append(row)
     startup = time.perf_counter()
     if any(row["modality"] != "audio" for row in todo):
-        face_detector(options)  # imports torch and MTCNN's weights; forked workers inherit them
+        face_detector(options)  # imports, MTCNN's export: forked workers inherit them
     startup = time.perf_counter() - startup
     log.info("face detector loaded in %.1f s", startup)
     lines += _run(todo, base, workdir, options, workers, progress, time_limit)
@@ -255,8 +255,8 @@ def _run(todo: list[dict], base: Path, workdir: Path, options: PreprocessOptions
             bar.update()
     else:
         threads = max(1, (os.cpu_count() or 1) // workers)
-        # The detector was loaded before forking (see preprocess): the workers inherit it
-        # instead of each importing torch and loading the weights (no forward pass has run, so
+        # The detector was loaded before forking (see preprocess): the workers inherit its
+        # imports and files; each starts its own ONNX Runtime sessions at its first frame (so
         # no thread pool is forked). Largest files first, so that no long row starts last.
         todo = sorted(todo, key=lambda row: -_file_size(base / row["path"]))
         with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(threads,)) as pool:

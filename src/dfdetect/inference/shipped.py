@@ -2,7 +2,7 @@
 into a cache folder (the package holds only the safetensors weights, and an installed package
 may be read-only), and every later scan without ``--model`` loads it from there.
 
-The cache is ``$DFDETECT_CACHE`` or ``$XDG_CACHE_HOME/dfdetect`` (``~/.cache/dfdetect``); each
+The cache is :func:`dfdetect.fsutil.cache_root`; each
 shipped model has its own folder there, named by its ``metadata.json``'s SHA-256, so a new
 release never runs an old export. Building takes a few seconds; when it cannot be done (no
 writable cache, an exporter error) the scan goes on with torch and says why.
@@ -12,29 +12,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
-import tempfile
 from pathlib import Path
 
-from dfdetect.fsutil import sha256_of
+from dfdetect.fsutil import build_folder, cache_root, sha256_of
 
 log = logging.getLogger(__name__)
-
-
-def cache_root() -> Path:
-    """Where dfdetect keeps what it builds for itself.
-
-    Example:
-        >>> os.environ["DFDETECT_CACHE"] = "/tmp/dfdetect-cache"
-        >>> cache_root()
-        PosixPath('/tmp/dfdetect-cache')
-        >>> del os.environ["DFDETECT_CACHE"]
-    """
-    if os.environ.get("DFDETECT_CACHE"):
-        return Path(os.environ["DFDETECT_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "dfdetect"
 
 
 def _has_export(bundle: Path) -> bool:
@@ -69,21 +52,12 @@ def default_model(backend: str = "auto") -> Path:
 
 
 def _build(source: Path, target: Path) -> None:
-    """Copy the shipped bundle beside ``target``, export it, then move it into place in one
-    rename (a killed build leaves no half folder; of two racing builds the first wins)."""
+    """Copy the shipped bundle beside ``target``, export it, move it into place."""
     from dfdetect.inference.onnx_backend import export_onnx
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    try:
-        bundle = building / "bundle"
-        shutil.copytree(source, bundle)
+    def make(folder: Path) -> None:
+        shutil.copytree(source, folder)
         log.warning("building the default model's ONNX export once, in %s", target)
-        export_onnx(bundle)
-        try:
-            bundle.rename(target)
-        except OSError:
-            if not (target / "metadata.json").is_file():  # not a racing build's: a real error
-                raise
-    finally:
-        shutil.rmtree(building, ignore_errors=True)
+        export_onnx(folder)
+
+    build_folder(target, make)

@@ -53,40 +53,35 @@ def refine(image: np.ndarray, squares: np.ndarray, rnet, onet,
         >>> boxes.shape, points.shape
         ((0, 4), (0, 5, 2))
     """
-    import torch
-
     empty = np.zeros((0, 4)), np.zeros(0), np.zeros((0, 5, 2))
     if not len(squares):
         return empty
-    with torch.no_grad():
-        reg, prob = rnet(_patches(image, squares, 24))
-        keep = (prob[:, 1] > thresholds[0]).numpy()
-        if not keep.any():
-            return empty
-        # suppression on the boxes R-Net was shown, then its corrections (MTCNN's order)
-        pick = nms(squares[keep], prob[:, 1].numpy()[keep], 0.7, "union")
-        boxes = squared(regress(squares[keep][pick], reg.numpy()[keep][pick], inclusive=True))
-        reg, points, prob = onet(_patches(image, boxes, 48))
-    score = prob[:, 1].numpy()
+    reg, prob = rnet(_patches(image, squares, 24))
+    keep = prob[:, 1] > thresholds[0]
+    if not keep.any():
+        return empty
+    # suppression on the boxes R-Net was shown, then its corrections (MTCNN's order)
+    pick = nms(squares[keep], prob[:, 1][keep], 0.7, "union")
+    boxes = squared(regress(squares[keep][pick], reg[keep][pick], inclusive=True))
+    reg, points, prob = onet(_patches(image, boxes, 48))
+    score = prob[:, 1]
     keep = score > thresholds[1]
     if not keep.any():
         return empty
-    boxes, points, score = boxes[keep], points.numpy()[keep], score[keep]
+    boxes, points, score = boxes[keep], points[keep], score[keep]
     size = (boxes[:, 2:] - boxes[:, :2] + 1)[:, None, :]
     landmarks = np.stack([points[:, :5], points[:, 5:]], axis=2) * size + boxes[:, None, :2] - 1
-    boxes = regress(boxes, reg.numpy()[keep], inclusive=True)
+    boxes = regress(boxes, reg[keep], inclusive=True)
     pick = nms(boxes, score, 0.7, "min")
     return boxes[pick], score[pick], landmarks[pick]
 
 
-def _patches(image: np.ndarray, squares: np.ndarray, side: int):
+def _patches(image: np.ndarray, squares: np.ndarray, side: int) -> np.ndarray:
     """Each square cut from ``image`` (black where it leaves the image, so that the face keeps
     its place in the patch and a track along an edge does not drift), resized to ``side``²,
-    normalised as MTCNN's nets expect, as an N×3×side×side tensor. Boxes follow MTCNN's own
+    normalised as MTCNN's nets expect, as an N×3×side×side array. Boxes follow MTCNN's own
     (Matlab) convention: pixels ``trunc(x1)`` to ``trunc(x2)`` counted from 1, both included.
     """
-    import torch
-
     height, width = image.shape[:2]
     out = np.zeros((len(squares), side, side, 3), np.float32)
     corners = np.trunc(squares).astype(int) - np.array([1, 1, 0, 0])
@@ -98,4 +93,4 @@ def _patches(image: np.ndarray, squares: np.ndarray, side: int):
         if ex > sx and ey > sy:
             patch[sy - y1:ey - y1, sx - x1:ex - x1] = image[sy:ey, sx:ex]
         out[i] = cv2.resize(patch, (side, side), interpolation=cv2.INTER_AREA)
-    return torch.from_numpy((out - 127.5) * 0.0078125).permute(0, 3, 1, 2).contiguous()
+    return ((out - 127.5) * 0.0078125).transpose(0, 3, 1, 2)

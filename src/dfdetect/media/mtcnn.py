@@ -1,9 +1,12 @@
-"""MTCNN (Zhang et al., 2016) run by dfdetect on the weights facenet-pytorch's wheel carries.
+"""MTCNN (Zhang et al., 2016) run by dfdetect on ONNX Runtime, on the weights facenet-pytorch's
+wheel carries.
 
-The three networks are defined here with the layer names of facenet-pytorch's state dicts,
-whose files are read from the installed package without importing it: its import pulls in
-torchvision and, through it, ``torch._dynamo`` (1.7 s and 190 MB measured on 2 cores), which
-a preprocessing run would pay before its first frame. The first stage (P-Net over an image
+The weights are read from the installed package without importing it (its import pulls in
+torchvision and ``torch._dynamo``: 1.7 s and 190 MB on 2 cores). The networks
+(:mod:`dfdetect.media.mtcnn_nets`) are exported to ONNX once, in a subprocess, into the cache
+(:func:`dfdetect.fsutil.cache_root`), so that a preprocessing process never imports torch
+(0.7 GB of resident memory for the CUDA build's libraries, measured here); where that cannot
+be done the networks run in torch, with a warning. The first stage (P-Net over an image
 pyramid) is :func:`propose`; the later stages are :func:`dfdetect.media.face_refine.refine`,
 the same code the tracker runs on boxes placed around a known face. The box arithmetic both
 share (correction, squaring, suppression) is here.
@@ -11,100 +14,173 @@ share (correction, squaring, suppression) is here.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib.util
+import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
-import torch
-from torch import nn
 
+log = logging.getLogger(__name__)
 PYRAMID_FACTOR = 0.709  # MTCNN's scale step between pyramid levels
+EXPORT_VERSION = "1"  # change with mtcnn_nets' definitions or export: a new cache folder
+_THREADS = {"intra_op": 0}  # ONNX Runtime's threads per network (0: its own choice)
 
 
-class PNet(nn.Module):
-    """Proposal network: a 12×12 face / no face classifier applied convolutionally."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv1, self.prelu1 = nn.Conv2d(3, 10, 3), nn.PReLU(10)
-        self.pool1 = nn.MaxPool2d(2, 2, ceil_mode=True)
-        self.conv2, self.prelu2 = nn.Conv2d(10, 16, 3), nn.PReLU(16)
-        self.conv3, self.prelu3 = nn.Conv2d(16, 32, 3), nn.PReLU(32)
-        self.conv4_1, self.conv4_2 = nn.Conv2d(32, 2, 1), nn.Conv2d(32, 4, 1)
-
-    def forward(self, x):
-        x = self.prelu1(self.conv1(x))
-        x = self.prelu3(self.conv3(self.prelu2(self.conv2(self.pool1(x)))))
-        return self.conv4_2(x), torch.softmax(self.conv4_1(x), dim=1)
-
-
-class RNet(nn.Module):
-    """Refinement network on 24×24 patches."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv1, self.prelu1 = nn.Conv2d(3, 28, 3), nn.PReLU(28)
-        self.pool1 = nn.MaxPool2d(3, 2, ceil_mode=True)
-        self.conv2, self.prelu2 = nn.Conv2d(28, 48, 3), nn.PReLU(48)
-        self.pool2 = nn.MaxPool2d(3, 2, ceil_mode=True)
-        self.conv3, self.prelu3 = nn.Conv2d(48, 64, 2), nn.PReLU(64)
-        self.dense4, self.prelu4 = nn.Linear(576, 128), nn.PReLU(128)
-        self.dense5_1, self.dense5_2 = nn.Linear(128, 2), nn.Linear(128, 4)
-
-    def forward(self, x):
-        x = self.pool1(self.prelu1(self.conv1(x)))
-        x = self.prelu3(self.conv3(self.pool2(self.prelu2(self.conv2(x)))))
-        # the weights were trained on features flattened width-major (Caffe's layout)
-        x = self.prelu4(self.dense4(x.permute(0, 3, 2, 1).reshape(len(x), -1)))
-        return self.dense5_2(x), torch.softmax(self.dense5_1(x), dim=1)
-
-
-class ONet(nn.Module):
-    """Output network on 48×48 patches: box correction, 5 landmarks, face probability."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv1, self.prelu1 = nn.Conv2d(3, 32, 3), nn.PReLU(32)
-        self.pool1 = nn.MaxPool2d(3, 2, ceil_mode=True)
-        self.conv2, self.prelu2 = nn.Conv2d(32, 64, 3), nn.PReLU(64)
-        self.pool2 = nn.MaxPool2d(3, 2, ceil_mode=True)
-        self.conv3, self.prelu3 = nn.Conv2d(64, 64, 3), nn.PReLU(64)
-        self.pool3 = nn.MaxPool2d(2, 2, ceil_mode=True)
-        self.conv4, self.prelu4 = nn.Conv2d(64, 128, 2), nn.PReLU(128)
-        self.dense5, self.prelu5 = nn.Linear(1152, 256), nn.PReLU(256)
-        self.dense6_1, self.dense6_2 = nn.Linear(256, 2), nn.Linear(256, 4)
-        self.dense6_3 = nn.Linear(256, 10)
-
-    def forward(self, x):
-        x = self.pool1(self.prelu1(self.conv1(x)))
-        x = self.pool2(self.prelu2(self.conv2(x)))
-        x = self.prelu4(self.conv4(self.pool3(self.prelu3(self.conv3(x)))))
-        x = self.prelu5(self.dense5(x.permute(0, 3, 2, 1).reshape(len(x), -1)))
-        return self.dense6_2(x), self.dense6_3(x), torch.softmax(self.dense6_1(x), dim=1)
-
-
-def load_nets() -> tuple[PNet, RNet, ONet]:
-    """The three networks with facenet-pytorch's weights, in eval mode and channels-last
-    (where CPU max pooling, MTCNN's ceil-mode pools, is about 10x faster).
+def set_threads(threads: int) -> None:
+    """Threads each MTCNN network may use in this process (a worker's share of the cores);
+    applies to the sessions this process starts after the call.
 
     Example:
-        >>> pnet, rnet, onet = load_nets()
-        >>> [p.shape for p in onet(torch.zeros(1, 3, 48, 48))]
-        [torch.Size([1, 4]), torch.Size([1, 10]), torch.Size([1, 2])]
+        >>> set_threads(0)
+    """
+    _THREADS["intra_op"] = int(threads)
+
+
+def weights_folder() -> Path:
+    """facenet-pytorch's ``data`` folder (``pnet.pt``, ``rnet.pt``, ``onet.pt``).
+
+    Example:
+        >>> sorted(p.name for p in weights_folder().glob("?net.pt"))
+        ['onet.pt', 'pnet.pt', 'rnet.pt']
     """
     spec = importlib.util.find_spec("facenet_pytorch")
     if spec is None or not spec.submodule_search_locations:
         raise ImportError("facenet-pytorch is not installed: its wheel carries MTCNN's weights")
-    data = Path(spec.submodule_search_locations[0]) / "data"
-    nets = PNet(), RNet(), ONet()
-    for net, name in zip(nets, ("pnet", "rnet", "onet"), strict=True):
-        net.load_state_dict(torch.load(data / f"{name}.pt", map_location="cpu",
-                                       weights_only=True))
-        net.eval().to(memory_format=torch.channels_last)
-    return nets
+    return Path(spec.submodule_search_locations[0]) / "data"
 
 
-def propose(pnet: PNet, batch: np.ndarray, minsize: float, threshold: float) -> list[np.ndarray]:
+class OnnxNet:
+    """One exported network: ``net(batch)`` on an N×3×H×W float32 array gives its outputs as
+    arrays. The session starts in the process that first runs it, so a forked worker starts
+    its own (ONNX Runtime's thread pools do not survive a fork)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self._session, self._pid = path, None, None
+
+    def __call__(self, batch: np.ndarray) -> list[np.ndarray]:
+        if self._session is None or self._pid != os.getpid():
+            import onnxruntime as ort
+
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = _THREADS["intra_op"]
+            options.enable_cpu_mem_arena = False  # small nets: the arena only holds memory
+            self._session = ort.InferenceSession(str(self.path), options,
+                                                 providers=["CPUExecutionProvider"])
+            self._pid = os.getpid()
+        return self._session.run(None, {"image": np.ascontiguousarray(batch, np.float32)})
+
+
+class TorchNet:
+    """The fallback: a torch network with the same call as :class:`OnnxNet`."""
+
+    def __init__(self, net) -> None:
+        self.net = net
+
+    def __call__(self, batch: np.ndarray) -> list[np.ndarray]:
+        import torch
+
+        torch.set_num_threads(_THREADS["intra_op"] or torch.get_num_threads())
+        x = torch.from_numpy(np.ascontiguousarray(batch, np.float32))
+        with torch.no_grad():
+            return [out.numpy() for out in self.net(x.to(memory_format=torch.channels_last))]
+
+
+@functools.cache
+def load_nets() -> tuple:
+    """P-Net, R-Net and O-Net, each called on a float32 N×3×H×W array (pixels scaled to
+    [-1, 1]): on ONNX Runtime from the cached export (built here on first use), else in torch.
+
+    Example:
+        >>> pnet, rnet, onet = load_nets()
+        >>> [p.shape for p in onet(np.zeros((1, 3, 48, 48), np.float32))]
+        [(1, 4), (1, 10), (1, 2)]
+    """
+    weights = weights_folder()
+    try:
+        folder = exported_nets(weights)
+        import onnxruntime  # noqa: F401 - once, before a preprocessing run forks its workers
+
+        return tuple(OnnxNet(folder / f"{name}.onnx") for name in ("pnet", "rnet", "onet"))
+    except (OSError, subprocess.CalledProcessError, ImportError) as exc:
+        log.warning("MTCNN runs in torch (slower start, +0.7 GB): its ONNX export could not "
+                    "be built: %s", getattr(exc, "stderr", None) or exc)
+        from dfdetect.media.mtcnn_nets import load_torch_nets
+
+        return tuple(TorchNet(net) for net in load_torch_nets(weights))
+
+
+def exported_nets(weights: Path) -> Path:
+    """The cache folder with the ONNX export of the networks in ``weights``, exported (and
+    checked against torch) in a subprocess if it is not there yet; named by the weights'
+    SHA-256, so other weights never run an old export.
+
+    Example:
+        >>> sorted(p.name for p in exported_nets(weights_folder()).glob("*.onnx"))
+        ['onet.onnx', 'pnet.onnx', 'rnet.onnx']
+    """
+    from dfdetect.fsutil import build_folder, cache_root
+
+    digest = hashlib.sha256(EXPORT_VERSION.encode())
+    for name in ("pnet", "rnet", "onet"):
+        digest.update((weights / f"{name}.pt").read_bytes())
+    target = cache_root() / f"mtcnn-{digest.hexdigest()[:16]}"
+    if all((target / f"{name}.onnx").is_file() for name in ("pnet", "rnet", "onet")):
+        return target
+    log.info("exporting MTCNN to ONNX once, into %s", target)
+    return build_folder(target, lambda folder: subprocess.run(
+        [sys.executable, "-m", "dfdetect.media.mtcnn_nets", str(weights), str(folder)],
+        check=True, capture_output=True, text=True))
+
+
+def area_levels(batch: np.ndarray, sizes: list[tuple[int, int]]):
+    """The images of ``batch`` (N×H×W×3 uint8) at each ``(height, width)`` of ``sizes``, as
+    N×3×h×w float32 in MTCNN's [-1, 1] scale, each output pixel the mean of its window of
+    input pixels (rows ``floor(i·H/h)`` to ``ceil((i+1)·H/h)``, columns alike): torch's
+    ``interpolate(mode="area")``, the resampling MTCNN's weights were used with in
+    facenet-pytorch. Window sums come from integer running sums, so they are exact; the
+    running sums along rows are made once for all levels.
+
+    Example:
+        >>> image = np.arange(16, dtype=np.uint8).reshape(1, 4, 4, 1).repeat(3, axis=3)
+        >>> level = next(area_levels(image, [(2, 2)]))
+        >>> (level[0, 0] / 0.0078125 + 127.5).tolist()
+        [[2.5, 4.5], [10.5, 12.5]]
+    """
+    count, height, width = batch.shape[:3]
+    # the axis being summed goes first: whole rows are then added and gathered at once
+    along_rows = _running_sums(batch.transpose(2, 0, 1, 3))  # (W+1)×N×H×3
+    for out_height, out_width in sizes:
+        first, last = _windows(width, out_width)
+        columns = along_rows[last] - along_rows[first]  # w×N×H×3
+        down = _running_sums(columns.transpose(2, 0, 1, 3))  # (H+1)×w×N×3
+        top, bottom = _windows(height, out_height)
+        pixels = (bottom - top)[:, None, None, None] * (last - first)[None, :, None, None]
+        level = ((down[bottom] - down[top]) / pixels - 127.5) * 0.0078125  # h×w×N×3
+        yield np.ascontiguousarray(level.transpose(2, 3, 0, 1), np.float32)
+
+
+def _running_sums(values: np.ndarray) -> np.ndarray:
+    """Exact int32 running sums along the first axis, with a row of zeros first (a loop of
+    whole-row additions: three times faster here than ``np.cumsum`` along that axis)."""
+    sums = np.empty((len(values) + 1, *values.shape[1:]), np.int32)
+    sums[0] = 0
+    for i, row in enumerate(values):
+        np.add(sums[i], row, out=sums[i + 1])
+    return sums
+
+
+def _windows(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:
+    """First and one-past-last input index of each of the ``out`` averaging windows."""
+    index = np.arange(out)
+    return index * size // out, -(-(index + 1) * size // out)
+
+
+def propose(pnet, batch: np.ndarray, minsize: float, threshold: float) -> list[np.ndarray]:
     """P-Net over the image pyramid of each image of ``batch`` (N×H×W×3 RGB uint8): per image
     the candidate squares (x1, y1, x2, y2) for the later stages, after MTCNN's non-maximum
     suppression within each level (0.5) and across levels (0.7) and P-Net's box correction.
@@ -120,16 +196,10 @@ def propose(pnet: PNet, batch: np.ndarray, minsize: float, threshold: float) -> 
         scales.append(scale)
         scale *= PYRAMID_FACTOR
     found: list[list[np.ndarray]] = [[] for _ in batch]
-    # NCHW-contiguous: torch's area resampling is 1.7x faster on it than on channels-last
-    images = torch.from_numpy(batch).permute(0, 3, 1, 2).float().contiguous()
-    for scale in scales:
-        # area averaging as torch does it (adaptive average pooling), the resampling the
-        # weights were used with in facenet-pytorch
-        level = nn.functional.interpolate(images, size=(int(height * scale + 1),
-                                                        int(width * scale + 1)), mode="area")
-        with torch.no_grad():
-            reg, prob = pnet((level - 127.5) * 0.0078125)
-        reg, prob = reg.numpy(), prob[:, 1].numpy()
+    sizes = [(int(height * scale + 1), int(width * scale + 1)) for scale in scales]
+    for scale, level in zip(scales, area_levels(batch, sizes), strict=True):
+        reg, prob = pnet(level)
+        prob = prob[:, 1]
         for i, (image_ind, y, x) in _grouped(np.argwhere(prob >= threshold)):
             # each output cell sees a 12×12 window, every 2 pixels of the level
             cells = np.stack([x, y], axis=1).astype(np.float64)
