@@ -33,7 +33,8 @@ bench: demo
 
 # The shipped detector, rebuilt from $(REALDATA) (train rows only), copied into the package and
 # judged on the holdout rows and the reference media beside the crude face baseline the build
-# makes too; MODEL_CARD.md is written from the result.
+# makes too, and each temporal candidate (steps/<name>) on their videos; MODEL_CARD.md is
+# written from the result.
 model: system-deps $(STAMP)
 	$(VENV)/bin/dfdetect train default --out runs/default --realdata $(REALDATA)
 	rm -rf $(MODEL_DIR) && cp -r runs/default/bundle $(MODEL_DIR)
@@ -44,9 +45,15 @@ model: system-deps $(STAMP)
 		--model runs/default/baseline/bundle --out runs/default/baseline/holdout
 	$(VENV)/bin/dfdetect evaluate --labels ../shared/reference/media/labels.csv --role '' \
 		--model runs/default/baseline/bundle --out runs/default/baseline/reference
+	for step in runs/default/steps/*/; do \
+		$(VENV)/bin/dfdetect evaluate --labels $(REALDATA)/labels.csv --modality video \
+			--model $$step --out $$step/holdout || exit 1; \
+		$(VENV)/bin/dfdetect evaluate --labels ../shared/reference/media/labels.csv --role '' \
+			--modality video --model $$step --out $$step/reference || exit 1; \
+	done
 	$(VENV)/bin/python -m dfdetect.default_model.card --bundle $(MODEL_DIR) \
 		--holdout runs/default/holdout --reference runs/default/reference \
-		--baseline runs/default/baseline --out MODEL_CARD.md
+		--baseline runs/default/baseline --steps runs/default/steps --out MODEL_CARD.md
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

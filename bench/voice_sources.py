@@ -258,7 +258,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print JSON only")
     args = parser.parse_args()
     if args.realdata is not None:
-        from dfdetect.default_model.build import voice_manifest
+        from dfdetect.default_model.voice import voice_manifest
 
         voice_manifest(args.realdata, args.build)
     result = {"bench": "voice_sources", "build": str(args.build), "seeds": args.seeds}

@@ -187,6 +187,9 @@ def evaluate(
         help="with --labels: folder the paths are relative to (default: the CSV's)")] = None,
     role: Annotated[str, typer.Option(
         help="with --labels: only rows of this role ('' for every row)")] = "holdout",
+    modality: Annotated[str, typer.Option(
+        help="with --labels: only files of this modality (video, audio, image; '' for all)"
+    )] = "",
     work: Annotated[Path | None, typer.Option(help="preprocess work dir (face models)")] = None,
     split: Annotated[str, typer.Option(help="split to score")] = "test",
     threshold_manifest: Annotated[Path | None, typer.Option(
@@ -206,7 +209,8 @@ def evaluate(
     if labels is not None:
         from dfdetect.inference.collection import evaluate_collection
 
-        tables = evaluate_collection(model, labels, out, root=root, role=role or None)
+        tables = evaluate_collection(model, labels, out, root=root, role=role or None,
+                                     modality=modality or None)
         for row in tables["pooled"].itertuples():
             typer.echo(f"{row.modality:6s} AUC {row.auc:.3f} {row.ci95}  n {row.n_real} real / "
                        f"{row.n_fake} fake; reals called fake {row.reals_called_fake}")

@@ -20,7 +20,8 @@ QUICK = ["--set", "faces.epochs=1", "--set", "faces.batch_size=8", "--set",
          "faces.num_workers=0", "--set", "voice.piper=2", "--set", "voice.copies=1",
          "--set", "frames=2", "--set", "regenerator.steps=10", "--set", "regenerator.patch=48",
          "--set", "face_baseline.epochs=1", "--set", "face_baseline.batch_size=8",
-         "--set", "face_baseline.num_workers=0"]
+         "--set", "face_baseline.num_workers=0", "--set", "clips.epochs=2",
+         "--set", "clips.fakes_per_video=1"]
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +160,53 @@ def test_the_card_shows_the_crude_face_baseline_beside_the_model(built, subset):
     cells = [cell.strip() for cell in row.split("|")[1:-1]]
     assert float(cells[1]) == round(auc, 3)  # the baseline's own scans, not the model's
     assert cells[3] == model_row.split("|")[2].strip()  # beside the model's own figure
+
+
+def test_the_temporal_step_is_chosen_on_validation_clips_and_each_candidate_bundled(
+        built, subset):
+    """The clips stage compares the temporal candidates on validation clips; the bundle uses
+    the one chosen, at its own threshold, and steps/<name> holds a bundle per candidate, whose
+    video evaluations the card shows as the temporal step's effect."""
+    from dfdetect.default_model.card import write_card
+
+    detector = Detector.load(built / "bundle")
+    temporal = detector.metadata["temporal"]
+    selection = temporal["selection"]
+    candidates = selection["candidates"]
+    assert temporal["used"] == selection["chosen"]
+    model = {"bilstm_triplet": "bilstm"}.get(temporal["used"], temporal["used"])
+    assert detector.configs["temporal"].model == model
+    assert {path.name for path in (built / "steps").iterdir()} == set(candidates)
+    if "skipped" in selection:  # too few videos in the subset's split to compare
+        assert set(candidates) == {"mean_pool"}
+    else:
+        assert set(candidates) == {"mean_pool", "tcn", "bilstm", "transformer",
+                                   "bilstm_triplet"}
+        for record in candidates.values():
+            assert 0 <= record["auc"] <= 1 and record["n_real"] > 0 and record["n_fake"] > 0
+        best = max(record["auc"] for record in candidates.values())
+        assert candidates[selection["chosen"]]["auc"] == best
+        step = Detector.load(built / "steps" / selection["chosen"])
+        assert step.thresholds["video"] == detector.thresholds["video"] == (
+            candidates[selection["chosen"]]["threshold"])
+    name = selection["chosen"]
+    for folder in ("holdout", "reference"):
+        assert main(["evaluate", "--labels", str(subset / "labels.csv"), "--modality", "video",
+                     "--model", str(built / "steps" / name), "--out",
+                     str(built / "steps" / name / folder)]) == 0
+    scans = pd.read_csv(built / "steps" / name / "holdout" / "scans.csv")
+    assert len(scans) and set(scans.modality) == {"video"}  # only the videos were scanned
+    # the same folder as the other evaluations of the bundle: a rerun resumes
+    assert main(["evaluate", "--labels", str(subset / "labels.csv"), "--model",
+                 str(built / "bundle"), "--out", str(built / "eval")]) == 0
+    card = built / "CARD_STEPS.md"
+    write_card(built / "bundle", built / "eval", built / "eval", card, subset, subset,
+               steps=built / "steps")
+    section = card.read_text().split("### The temporal step")[1].split("###")[0]
+    rows = [line for line in section.splitlines() if line.startswith(f"| {name} (used)")]
+    assert len(rows) == 1 and "holdout" in section
+    table = [line for line in section.splitlines() if line.startswith("|")]
+    assert len(table) == len(candidates) + 2  # header, rule, one line per candidate
 
 
 def test_a_tiny_face_is_inconclusive_not_fake(built, reference, tmp_path):

@@ -5,8 +5,10 @@ Stages: index the labels CSV → preprocess the train/val faces → fit the voic
 TTS/vocoder (+ Piper) speech → the crude face baseline of #16 (its own face model, the same
 voice model: ``baseline/bundle``, so that the model card can show both on the same files) →
 fit the face regenerator on the train faces → fine-tune the face model on real faces vs their
-blends and regenerations → thresholds from the validation split → the bundle. Holdout rows
-are never read here.
+blends and regenerations → the temporal candidates on clips of the real videos and their fakes
+(:mod:`dfdetect.default_model.clips`) → thresholds from the validation split → the bundle,
+and one bundle per temporal candidate (``steps/<name>``, for the model card's comparison).
+Holdout rows are never read here.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pandas as pd
 import torch
 
 from dfdetect.default_model.baselines import face_baseline_recipe
+from dfdetect.default_model.clips import ClipTrainConfig, clip_stage
 from dfdetect.default_model.faces import BlendTrainConfig
 from dfdetect.default_model.regenerator import RegeneratorConfig
 from dfdetect.default_model.voice import VoiceTrainConfig
@@ -43,6 +46,7 @@ class DefaultModelConfig:
     regenerator: RegeneratorConfig = field(default_factory=RegeneratorConfig)
     faces: BlendTrainConfig = field(default_factory=BlendTrainConfig)
     voice: VoiceTrainConfig = field(default_factory=VoiceTrainConfig)
+    clips: ClipTrainConfig = field(default_factory=ClipTrainConfig)
     # the crude baseline the card compares against (face_baseline.epochs=0 leaves it out)
     face_baseline: BlendTrainConfig = field(default_factory=face_baseline_recipe)
 
@@ -88,30 +92,8 @@ def _faces(out: Path, recipe: BlendTrainConfig, folder: str, regenerator: str | 
     return {"checkpoint": str(best)}
 
 
-def voice_manifest(realdata: str | os.PathLike, out: str | os.PathLike,
-                   config: VoiceTrainConfig | None = None) -> Path:
-    """``out/voices.csv``: the voice rows the default model's voice stage trains on (realdata
-    audio, Piper fakes, the real videos' soundtracks, as ``config`` says), indexed and probed;
-    what ``bench/voice_sources.py`` studies.
-
-    Example:
-        >>> voice_manifest("/nonexistent", "/tmp/vm")
-        Traceback (most recent call last):
-        ...
-        dfdetect.errors.DatasetLayoutError: labels CSV not found: /nonexistent/labels.csv
-    """
-    from dfdetect.data.indexers import index_dataset
-    from dfdetect.default_model.voice import voice_labels
-
-    config, out = config or VoiceTrainConfig(), Path(out)
-    labels = voice_labels(Path(realdata), out / "voices", piper=config.piper, seed=config.seed,
-                          soundtracks=config.soundtracks)
-    index_dataset("labels", out / "voices", out / "voices.csv", csv=labels)
-    return out / "voices.csv"
-
-
 def _voice(realdata: Path, out: Path, config: DefaultModelConfig) -> dict:
-    from dfdetect.default_model.voice import train_voice
+    from dfdetect.default_model.voice import train_voice, voice_manifest
 
     manifest = voice_manifest(realdata, out, config.voice)
     checkpoint, record = train_voice(manifest, out / "voice", config.voice)
@@ -179,12 +161,15 @@ def _thresholds(out: Path, config: DefaultModelConfig, stages: dict, faces: str)
 
 
 def _bundle(out: Path, realdata: Path, config: DefaultModelConfig, stages: dict,
-            baseline: bool = False) -> dict:
-    """``out/bundle``, or with ``baseline`` the crude face baseline's ``out/baseline/bundle``
-    (its face model and thresholds, the same voice model)."""
+            baseline: bool = False, temporal_name: str | None = None) -> dict:
+    """``out/bundle`` with the temporal candidate validation chose, ``out/steps/<name>``
+    with ``temporal_name``, or with ``baseline`` the crude face baseline's
+    ``out/baseline/bundle`` (its face model and thresholds, mean pooling, the same voice
+    model)."""
+    from dfdetect.default_model.clips import mean_pool_network
     from dfdetect.inference.bundle import Detector
-    from dfdetect.models.registry import create_model
     from dfdetect.preprocess import PreprocessOptions
+    from dfdetect.recipes.checkpoints import load_temporal_model
     from dfdetect.training.audio import load_audio_model
     from dfdetect.training.spatial import load_spatial_model
     from dfdetect.training.temporal import TemporalTrainConfig
@@ -193,10 +178,16 @@ def _bundle(out: Path, realdata: Path, config: DefaultModelConfig, stages: dict,
                          else ("faces", "thresholds"))
     face_model, face_config = load_spatial_model(stages[faces]["checkpoint"])
     voice_model, voice_config = load_audio_model(stages["voice"]["checkpoint"])
-    thresholds = stages[thresholds]
-    temporal_config = TemporalTrainConfig(model="mean_pool", in_dim=face_model.embedding_dim)
-    temporal = create_model("mean_pool", in_dim=face_model.embedding_dim)
-    temporal.head.load_state_dict(face_model.head.state_dict())  # mean of frame logits
+    thresholds = json.loads(json.dumps(stages[thresholds]))
+    selection = None if baseline else stages["clips"]
+    name = "mean_pool" if baseline else temporal_name or selection["chosen"]
+    if name == "mean_pool":  # a video's logit: the mean of its frames' (the face head's)
+        temporal_config = TemporalTrainConfig(model="mean_pool", in_dim=face_model.embedding_dim)
+        temporal = mean_pool_network(face_model)
+    else:  # its own threshold: the scale of its scores is its own
+        temporal, temporal_config = load_temporal_model(
+            selection["candidates"][name]["checkpoint"])
+        thresholds["thresholds"]["video"] = selection["candidates"][name]["threshold"]
     labels = pd.read_csv(realdata / "labels.csv")
     trained = labels[labels.role == "train"]
     sources = trained.groupby("source").size().to_dict()
@@ -218,8 +209,10 @@ def _bundle(out: Path, realdata: Path, config: DefaultModelConfig, stages: dict,
          "thresholds_from": f"validation split: at most {config.val_fpr:.0%} of validation "
                             "reals called fake, per branch",
          "validation_metrics": thresholds["validation"],
+         "temporal": {"used": name, "selection": selection},
          "voice_fit": {k: v for k, v in stages["voice"].items() if k != "checkpoint"}})
-    folder = out / "baseline" / "bundle" if baseline else out / "bundle"
+    folder = (out / "baseline" / "bundle" if baseline else
+              out / "steps" / name if temporal_name else out / "bundle")
     detector.save(folder)
     return {"path": str(folder)}
 
@@ -260,11 +253,19 @@ def build_default_model(realdata: str | os.PathLike, out: str | os.PathLike,
     stages["faces"] = run_stage("faces", out, options["faces"],
                                 lambda: _faces(out, config.faces, "faces", regenerator),
                                 after=after)
+    stages["clips"] = run_stage(
+        "clips", out, {**options["clips"], "val_fpr": config.val_fpr},
+        lambda: clip_stage(out, stages["faces"]["checkpoint"], config.faces, regenerator,
+                           config.clips, config.val_fpr), after=("faces",))
     stages["thresholds"] = run_stage("thresholds", out, {"val_fpr": config.val_fpr},
                                      lambda: _thresholds(out, config, stages, "faces"),
                                      after=("faces", "voice"))
     run_stage("bundle", out, {"scan_frames": config.scan_frames},
-              lambda: _bundle(out, realdata, config, stages), after=("thresholds",))
+              lambda: _bundle(out, realdata, config, stages), after=("thresholds", "clips"))
+    run_stage("step_bundles", out, {"scan_frames": config.scan_frames},
+              lambda: {name: _bundle(out, realdata, config, stages, temporal_name=name)
+                       for name in stages["clips"]["candidates"]},
+              after=("thresholds", "clips"))
     return out / "bundle"
 
 

@@ -7,7 +7,9 @@ typed by hand, so a rebuild's card shows the rebuild's own figures.
 
 ``--baseline``: a folder with ``holdout/`` and ``reference/`` evaluations of the crude face
 baseline's bundle (``dfdetect train default`` builds it beside the default model), shown
-beside the default model per source.
+beside the default model per source. ``--steps``: the build's ``steps/`` folder (one bundle
+per temporal candidate, each with ``holdout/`` and ``reference/`` video evaluations), shown as
+the temporal step's effect.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from dfdetect.default_model.card_tables import both_sets, headline, per_source, scans, side_by_side
+from dfdetect.default_model.card_tables import (
+    both_sets,
+    headline,
+    per_source,
+    scans,
+    side_by_side,
+    temporal_steps,
+)
 from dfdetect.inference.collection import markdown_table
 
 BACKBONE_NAMES = {"mobilenet_v2": "MobileNetV2", "efficientnet_lite0": "EfficientNet-Lite0",
@@ -79,6 +88,27 @@ its own face model):
 """
 
 
+def _temporal_section(metadata: dict, steps: Path | None) -> str:
+    """Each temporal candidate's validation figure and, where ``steps`` holds its
+    evaluations, its effect on the holdout and reference videos."""
+    selection = metadata.get("temporal", {}).get("selection")
+    if not selection:
+        return ""
+    skipped = f" ({selection['skipped']})" if selection.get("skipped") else ""
+    table = temporal_steps(selection, steps or Path("/nonexistent"))
+    return f"""### The temporal step (frozen face features → TCN / BiLSTM / Transformer → triplet)
+
+Each candidate was trained on clips of the real training videos and fake clips made from
+them (one blend, swap or regeneration recipe kept along the whole clip, the real motion kept),
+over the per-frame embeddings of the frozen face model. Validation (clips of the validation
+videos) chose `{selection["chosen"]}`{skipped}: a trained model replaces the mean of the frame
+logits only with a higher validation AUC. The holdout columns were computed after that choice,
+each candidate at its own validation threshold; they chose nothing.
+
+{markdown_table(table)}
+"""
+
+
 def _interval(record: dict) -> str:
     low, high = record.get("ci95", {}).get("auc", (float("nan"), float("nan")))
     return f"[{low:.2f}, {high:.2f}]"
@@ -86,10 +116,12 @@ def _interval(record: dict) -> str:
 
 def write_card(bundle: Path, holdout_dir: Path, reference_dir: Path, out: Path,
                realdata: Path, reference_media: Path, previous: Path | None = None,
-               change: str = "", baseline: Path | None = None) -> None:
+               change: str = "", baseline: Path | None = None,
+               steps: Path | None = None) -> None:
     """Write the model card (see the module docstring); with ``previous`` (an earlier build
     folder holding ``bundle/``, ``holdout/``, ``reference/``) also the effect of ``change``;
-    with ``baseline`` (the same three of the crude face baseline) that baseline beside it.
+    with ``baseline`` (the same three of the crude face baseline) that baseline beside it;
+    with ``steps`` (the build's ``steps/``) the temporal candidates' effect.
 
     Example:
         >>> write_card.__name__
@@ -123,6 +155,9 @@ def write_card(bundle: Path, holdout_dir: Path, reference_dir: Path, out: Path,
                 "fitted on the training faces (transposed-convolution, nearest and bilinear "
                 "decoders; whole crop or pasted in a face mask), for the decoder traces of "
                 "generated faces (AutoGAN, Zhang et al. 2019)" if regenerated else "")
+    temporal = metadata.get("temporal", {}).get("used", "mean_pool")
+    pooling = ("the mean of its per-frame logits" if temporal == "mean_pool" else
+               f"a {temporal} over the frozen face model's per-frame embeddings")
     soundtracks = (" and the soundtracks of the real training videos"
                    if recipe.get("voice", {}).get("soundtracks") else "")
     from dfdetect.models.backbones import WEIGHTS
@@ -145,8 +180,8 @@ validation or threshold choice.
   faces against self-blended images (Shiohara & Yamasaki 2022) and landmark-aligned swaps
   between two real people{rendered}, with {codec}JPEG, resolution, blur and noise
   augmentation (real and fake faces alike); one random face per video per
-  epoch. A video's score is the mean of its per-frame logits over {json.loads(
-      (bundle / 'preprocess.json').read_text())['frames']} sampled frames (`mean_pool`).
+  epoch. A video's score is {pooling} over {json.loads(
+      (bundle / 'preprocess.json').read_text())['frames']} sampled frames (`{temporal}`).
 - **Voice branch**: a logistic model on long-term spectrum statistics (per-frequency mean,
   spread and frame-to-frame change of the log spectrum), fitted on real speech{soundtracks}
   against TTS/vocoder output and {metadata['trained_on'].get('piper_fakes', 0)} Piper VITS
@@ -170,6 +205,7 @@ difference inside the intervals is no difference.
 {markdown_table(figures)}
 {_change_section(previous, change, figures)}
 {_face_baseline_section(baseline, figures, both)}
+{_temporal_section(metadata, steps)}
 ### Voice, per source, beside the LFCC baseline (same train rows, same files)
 
 {markdown_table(per_source(both, lfcc, ("audio",), "LFCC baseline"))}
@@ -222,9 +258,13 @@ def main() -> None:
     parser.add_argument("--change", default="", help="what changed since --previous")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="the crude face baseline's bundle/, holdout/, reference/")
+    parser.add_argument("--steps", type=Path, default=None,
+                        help="the build's steps/ (a bundle per temporal candidate, each "
+                             "with holdout/ and reference/ video evaluations)")
     args = parser.parse_args()
     write_card(args.bundle, args.holdout, args.reference, args.out, args.realdata,
-               args.reference_media, args.previous, args.change, args.baseline)
+               args.reference_media, args.previous, args.change, args.baseline,
+               args.steps)
     print(f"wrote {args.out}")
 
 

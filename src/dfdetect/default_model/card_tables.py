@@ -116,3 +116,40 @@ def side_by_side(left: pd.DataFrame, right: pd.DataFrame, names=("before", "now"
                          f"{first} 95 % CI": left["95 % CI"], second: right.AUC,
                          f"{second} 95 % CI": right["95 % CI"],
                          f"n ({second})": right["n real / fake"]})
+
+
+def temporal_steps(selection: dict, steps: Path) -> pd.DataFrame:
+    """One line per temporal candidate of the build's ``clips`` stage (``selection``: the
+    bundle metadata's ``temporal.selection``): its validation AUC on clips, and its face-video
+    figures on the holdout and reference videos from ``steps/<name>/{holdout,reference}``
+    (``dfdetect evaluate --modality video`` of the bundle ``steps/<name>``), at its own
+    threshold. A candidate with no evaluation yet shows its validation figures only.
+
+    Example:
+        >>> selection = {"chosen": "tcn", "candidates": {"tcn": {
+        ...     "auc": 0.9, "auc_ci95": [0.8, 0.95], "n_real": 10, "n_fake": 40}}}
+        >>> temporal_steps(selection, Path("/nonexistent")).iloc[0]["validation AUC"]
+        '0.900'
+    """
+    import json
+
+    lines = []
+    for name, record in selection["candidates"].items():
+        line = {"temporal model": name + (" (used)" if name == selection["chosen"] else ""),
+                "validation AUC": "", "validation 95 % CI": "", "validation n real / fake": ""}
+        if "auc" in record:  # none when the build had too few videos to compare
+            line.update({"validation AUC": f"{record['auc']:.3f}",
+                         "validation 95 % CI": "[{:.2f}, {:.2f}]".format(*record["auc_ci95"]),
+                         "validation n real / fake": f"{record['n_real']} / {record['n_fake']}"})
+        folder = steps / name
+        if (folder / "holdout" / "scans.csv").is_file() and (
+                folder / "reference" / "scans.csv").is_file():
+            thresholds = json.loads((folder / "thresholds.json").read_text())
+            figures = headline(scans(folder / "holdout"), scans(folder / "reference"),
+                               thresholds).set_index("figure")
+            for figure, short in ((0, "holdout + reference videos"), (1, "DeepFaceLive"),
+                                  (5, "real holdout videos called fake")):
+                row = figures.iloc[figure]
+                line[short] = f"{row['AUC']:.3f} {row['95 % CI']} (n {row['n real / fake']})"
+        lines.append(line)
+    return pd.DataFrame(lines)

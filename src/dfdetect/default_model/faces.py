@@ -27,6 +27,7 @@ import torch
 from torch.utils.data import Dataset
 
 from dfdetect.data.manifest import read_manifest, usable
+from dfdetect.data.self_blend import blend_params
 from dfdetect.errors import DfdetectError
 
 log = logging.getLogger(__name__)
@@ -117,30 +118,48 @@ class BlendedFaces(Dataset):
         image = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
         return image, landmarks
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def fake_recipe(self, rng: np.random.Generator, index: int) -> dict:
+        """Every random choice of one fake of item ``index``: blend parameters, the kind
+        (regenerated, swap with a donor face drawn here, or self-blend) and its own draws.
+        The same recipe applied to every frame of a clip makes a consistent fake clip."""
+        recipe = {"params": blend_params(rng), "kind": "blend"}
+        others = self.donors[index]
+        # the extra draw only with a regenerator: blend-only sets stay as they were
+        if self.regenerator is not None and rng.random() < self.regenerated:
+            from dfdetect.data.regenerated_faces import regeneration_params
+
+            recipe.update(kind="regenerated", regeneration=regeneration_params(rng))
+        elif others.size and rng.random() < self.swap_fraction:
+            recipe.update(kind="swap", donor=self._pick(rng, int(rng.choice(others))))
+        return recipe
+
+    def apply_fake(self, image: np.ndarray, landmarks: np.ndarray, recipe: dict) -> np.ndarray:
+        """``image`` (RGB) made fake by ``recipe`` (:meth:`fake_recipe`)."""
         import cv2
 
-        from dfdetect.data.self_blend import blend_params, self_blend, swap_faces
+        from dfdetect.data.self_blend import self_blend, swap_faces
+
+        if recipe["kind"] == "regenerated":
+            from dfdetect.data.regenerated_faces import regenerated_fake
+
+            return regenerated_fake(image, landmarks, self.regenerator, recipe["regeneration"],
+                                    recipe["params"])
+        if recipe["kind"] == "swap":
+            donor, donor_landmarks = recipe["donor"]
+            donor = cv2.resize(donor, image.shape[1::-1])
+            scale = image.shape[1] / max(1, recipe["donor"][0].shape[1])
+            return swap_faces(image, landmarks, donor, donor_landmarks * scale,
+                              recipe["params"])
+        return self_blend(image, landmarks, recipe["params"])
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        import cv2
 
         rng = self.rng if self.train else np.random.default_rng((self.seed, index))
         item, fake = divmod(index, 2)
         image, landmarks = self._pick(rng, item)
         if fake:
-            params = blend_params(rng)
-            others = self.donors[item]
-            # the extra draw only with a regenerator: blend-only sets stay as they were
-            if self.regenerator is not None and rng.random() < self.regenerated:
-                from dfdetect.data.regenerated_faces import regenerated_fake, regeneration_params
-
-                image = regenerated_fake(image, landmarks, self.regenerator,
-                                         regeneration_params(rng), params)
-            elif others.size and rng.random() < self.swap_fraction:
-                donor, donor_landmarks = self._pick(rng, int(rng.choice(others)))
-                donor = cv2.resize(donor, image.shape[1::-1])
-                scale = image.shape[1] / max(1, donor.shape[1])
-                image = swap_faces(image, landmarks, donor, donor_landmarks * scale, params)
-            else:
-                image = self_blend(image, landmarks, params)
+            image = self.apply_fake(image, landmarks, self.fake_recipe(rng, item))
         if self.train and rng.random() < self.low_resolution:
             h, w = image.shape[:2]
             factor = rng.uniform(0.35, 0.8)

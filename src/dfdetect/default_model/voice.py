@@ -230,3 +230,24 @@ def train_voice(manifest_path: str | os.PathLike, out: str | os.PathLike,
     log.info("voice model: C %s, validation EER %.3f over %d windows", best_c, best_eer,
              len(y_val))
     return checkpoint, record
+
+
+def voice_manifest(realdata: str | os.PathLike, out: str | os.PathLike,
+                   config: VoiceTrainConfig | None = None) -> Path:
+    """``out/voices.csv``: the voice rows the default model's voice stage trains on (realdata
+    audio, Piper fakes, the real videos' soundtracks, as ``config`` says), indexed and probed;
+    what ``bench/voice_sources.py`` studies.
+
+    Example:
+        >>> voice_manifest("/nonexistent", "/tmp/vm")
+        Traceback (most recent call last):
+        ...
+        dfdetect.errors.DatasetLayoutError: labels CSV not found: /nonexistent/labels.csv
+    """
+    from dfdetect.data.indexers import index_dataset
+
+    config, out = config or VoiceTrainConfig(), Path(out)
+    labels = voice_labels(Path(realdata), out / "voices", piper=config.piper, seed=config.seed,
+                          soundtracks=config.soundtracks)
+    index_dataset("labels", out / "voices", out / "voices.csv", csv=labels)
+    return out / "voices.csv"

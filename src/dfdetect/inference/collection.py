@@ -221,9 +221,12 @@ def collection_tables(scans: pd.DataFrame, thresholds: dict) -> dict[str, pd.Dat
 
 def evaluate_collection(bundle: str | os.PathLike | None, labels_csv: str | os.PathLike,
                         out: str | os.PathLike, *, root: str | os.PathLike | None = None,
-                        role: str | None = "holdout", progress: bool = True) -> dict:
+                        role: str | None = "holdout", modality: str | None = None,
+                        progress: bool = True) -> dict:
     """Scan a labelled collection with a bundle (default: the shipped model) and write
     ``OUT/scans.csv`` and ``OUT/<table>.csv`` / ``OUT/tables.md``; returns the tables.
+    ``modality`` (``video``, ``audio`` or ``image``) scans only that kind of file, e.g. to
+    compare bundles that differ in one branch only.
 
     Example:
         >>> evaluate_collection(None, "/nonexistent.csv", "/tmp/x")
@@ -237,6 +240,8 @@ def evaluate_collection(bundle: str | os.PathLike | None, labels_csv: str | os.P
 
     labels_csv, out = Path(labels_csv), Path(out)
     rows = collection_rows(labels_csv, role=role)
+    if modality:
+        rows = rows[rows.modality == modality].reset_index(drop=True)
     detector = Detector.load(bundle or default_model())
     scans = scan_collection(detector, rows, Path(root) if root else labels_csv.parent, out,
                             progress=progress)
