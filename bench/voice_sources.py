@@ -34,7 +34,12 @@ for the pretrained speaker encoder's statistics (``with_soundtracks_speaker``,
 (``with_soundtracks_phase``, ``phase_only``); ``with_soundtracks_no_mean`` drops the
 per-bin mean log power, the only block a fixed channel filter moves (``..._no_mean_phase``
 adds the phase coherence, which such a filter does not move either);
-``with_soundtracks_level`` adds what the pauses hold (``level_statistics``).
+``with_soundtracks_level`` adds what the pauses hold (``level_statistics``);
+``with_soundtracks_vocoded`` and ``with_soundtracks_hifigan`` add each real clip's copy
+re-synthesised by Griffin-Lim or by a trained HiFi-GAN as a fake (``dfdetect.data.vocoded``;
+a fold never trains on the copy of a clip it holds out, and copies are never scored). The
+``..._no_hifigan`` means leave out the HiFi-GAN family's folds, which are not unseen where
+HiFi-GAN copies are trained on.
 
 Prints one JSON line: per setting the per-source / per-family figures and their means, with
 ``n`` (windows) for each. This is the study that decided ``VoiceTrainConfig.soundtracks``.
@@ -50,7 +55,10 @@ import numpy as np
 import pandas as pd
 
 MEANS = ("mean_fpr_unseen_real", "mean_auc_unseen_family", "mean_caught_unseen_family",
-         "mean_auc_within_source", "mean_caught_within_source")
+         "mean_auc_within_source", "mean_caught_within_source",
+         # without the HiFi-GAN family's folds: not unseen where HiFi-GAN copies are trained on
+         "mean_auc_unseen_family_no_hifigan", "mean_caught_unseen_family_no_hifigan",
+         "mean_auc_within_source_no_hifigan", "mean_caught_within_source_no_hifigan")
 # one family under the names the two demo pages give it (WaveGlow is on both)
 ALIASES = {"WG": "WaveGlow", "MG": "MelGAN", "WN": "WaveNet", "HGAN": "HiFi-GAN"}
 
@@ -98,8 +106,8 @@ class StudyFeatures:
 
 SPECTRAL, LFCC, SPEAKER = np.arange(1028), 1028 + np.arange(40), 1068 + np.arange(768)
 PHASE, LEVEL = 1836 + np.arange(513), 2349 + np.arange(264)
-# name → (soundtracks kept, recording sets balanced, feature columns[, vocoded copies of the
-# real clips as more fakes: dfdetect.data.vocoded])
+# name → (soundtracks kept, recording sets balanced, feature columns[, the vocoder whose copies
+# of the real clips join as more fakes: dfdetect.data.vocoded])
 SETTINGS = {"with_soundtracks": (True, False, SPECTRAL),
             "without_soundtracks": (False, False, SPECTRAL),
             "with_soundtracks_balanced": (True, True, SPECTRAL),
@@ -114,17 +122,20 @@ SETTINGS = {"with_soundtracks": (True, False, SPECTRAL),
             "with_soundtracks_no_mean": (True, False, SPECTRAL[257:]),
             "with_soundtracks_no_mean_phase": (True, False, np.r_[SPECTRAL[257:], PHASE]),
             "with_soundtracks_level": (True, False, np.r_[SPECTRAL, LEVEL]),
-            "with_soundtracks_vocoded": (True, False, SPECTRAL, True)}
+            "with_soundtracks_vocoded": (True, False, SPECTRAL, "griffin_lim"),
+            # the same with copies re-synthesised by a trained HiFi-GAN (neural_vocode)
+            "with_soundtracks_hifigan": (True, False, SPECTRAL, "hifigan")}
 
 
-def windows(build: Path, seed: int = 0, *, vocoded: bool = False,
+def windows(build: Path, seed: int = 0, *, vocoders: tuple[str, ...] = (),
             speaker: bool = True) -> pd.DataFrame:
     """One row per window: clip, label, source, family, soundtrack flag, clean flag, features
-    (see :class:`StudyFeatures`); with ``vocoded``, each real clip's vocoded copy too (label
-    fake, family ``vocoded``, ``parent`` its real clip; drawn from a generator of its own, so
-    the other rows are the same either way)."""
+    (see :class:`StudyFeatures`); for each of ``vocoders`` (``griffin_lim``, ``hifigan``),
+    each real clip's copy by it too (label fake, family ``vocoded``, ``vocoder`` its name,
+    ``parent`` its real clip; drawn from a generator of its own, so the other rows are the
+    same either way)."""
     from dfdetect.data.manifest import manifest_root, read_manifest, usable
-    from dfdetect.data.vocoded import vocode
+    from dfdetect.data.vocoded import neural_vocode, vocode
     from dfdetect.default_model.voice import SOUNDTRACK_GENERATOR, clip_statistics, recording_set
 
     manifest = usable(read_manifest(build / "voices.csv"))
@@ -135,19 +146,22 @@ def windows(build: Path, seed: int = 0, *, vocoded: bool = False,
     root = manifest_root(build / "voices.csv")
     rng, net, parts = np.random.default_rng(seed), StudyFeatures(speaker), []
     copies_rng = np.random.default_rng([seed, 1])
+    transforms = {"griffin_lim": vocode, "hifigan": neural_vocode}
     for i, row in manifest.iterrows():
         clip = {"label": int(row.label), "source": sources[i], "parent": i, "vocoded": False,
-                "recording_set": recording_set(row.group), "family": family(generators[i]),
+                "vocoder": "", "recording_set": recording_set(row.group),
+                "family": family(generators[i]),
                 "soundtrack": generators[i] == SOUNDTRACK_GENERATOR}
         features, _ = clip_statistics(net, manifest.iloc[[i]], root, 4, rng)
         parts.append(pd.DataFrame({"clip_id": i, **clip, "clean": np.arange(len(features)) == 0,
                                    "x": list(features)}))
-        if vocoded and not row.label:
+        for k, name in enumerate(vocoders if not row.label else ()):
             features, _ = clip_statistics(net, manifest.iloc[[i]], root, 4, copies_rng,
-                                          transform=vocode)
+                                          transform=transforms[name])
             parts.append(pd.DataFrame({
-                "clip_id": len(manifest) + i, **clip, "label": 1, "family": "vocoded",
-                "vocoded": True, "clean": np.arange(len(features)) == 0, "x": list(features)}))
+                "clip_id": (k + 1) * len(manifest) + i, **clip, "label": 1,
+                "family": "vocoded", "vocoded": True, "vocoder": name,
+                "clean": np.arange(len(features)) == 0, "x": list(features)}))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -208,7 +222,11 @@ def study(data: pd.DataFrame, strength: float, balanced: bool = False) -> dict:
             "mean_auc_unseen_family": _mean(auc, "auc"),
             "mean_caught_unseen_family": _mean(auc, "caught"),
             "mean_auc_within_source": _mean(within, "auc"),
-            "mean_caught_within_source": _mean(within, "caught")}
+            "mean_caught_within_source": _mean(within, "caught"),
+            **{f"mean_{key}_{figure}_no_hifigan": _mean(
+                {k: v for k, v in table.items() if not k.endswith("HiFi-GAN")}, key)
+               for figure, table in (("unseen_family", auc), ("within_source", within))
+               for key in ("auc", "caught")}}
 
 
 def _within_source(data: pd.DataFrame, fit) -> dict:
@@ -262,9 +280,9 @@ def main() -> None:
 
         voice_manifest(args.realdata, args.build)
     result = {"bench": "voice_sources", "build": str(args.build), "seeds": args.seeds}
-    chosen = [(name, *SETTINGS[name], False)[:5] for name in args.settings]
+    chosen = [(name, *SETTINGS[name], "")[:5] for name in args.settings]
     for seed in range(args.seeds):
-        data = windows(args.build, seed, vocoded=any(c[4] for c in chosen),
+        data = windows(args.build, seed, vocoders=tuple(sorted({c[4] for c in chosen} - {""})),
                        speaker=any(np.isin(SPEAKER, c[3]).any() for c in chosen))
         result.update(windows=int((~data.vocoded).sum()), vocoded_windows=int(data.vocoded.sum()),
                       soundtrack_windows=int((data.soundtrack & ~data.vocoded).sum()))
@@ -272,7 +290,7 @@ def main() -> None:
             for name, tracks, balanced, columns, vocoded in chosen:
                 if tracks and not data.soundtrack.any():
                     continue
-                rows = data if vocoded else data[~data.vocoded]
+                rows = data[~data.vocoded | (data.vocoder == vocoded)]
                 rows = (rows if tracks else rows[~rows.soundtrack]).reset_index(drop=True)
                 rows = rows.assign(x=[x[columns] for x in rows.x])
                 figures = study(rows, strength, balanced)
