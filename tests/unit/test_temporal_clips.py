@@ -63,7 +63,7 @@ def test_a_fake_clip_applies_one_recipe_to_every_frame(tmp_path):
             assert (fake == fake[0]).all() and not np.array_equal(fake[0], real[0])
 
 
-def _flicker_features(workdir, videos=24, frames=8, dim=6, seed=0):
+def _flicker_features(workdir, videos=24, frames=8, dim=6, seed=0, flicker=1.5):
     """Real clips hold still; fake ones flicker around the same mean: only a model that looks
     along the clip can tell them apart, mean pooling cannot."""
     rng = np.random.default_rng(seed)
@@ -76,7 +76,7 @@ def _flicker_features(workdir, videos=24, frames=8, dim=6, seed=0):
         base = rng.normal(0, 1, dim)
         for label in (0, 1):
             sign = np.where(np.arange(frames) % 2 == 0, 1.0, -1.0)[:, None] if label else 0.0
-            features = base + 1.5 * sign * direction + rng.normal(0, 0.1, (frames, dim))
+            features = base + flicker * sign * direction + rng.normal(0, 0.1, (frames, dim))
             sample_id = f"v{i}#{label}"
             key = sample_key(sample_id)
             save_npy(work.features(key), features.astype(np.float16))
@@ -103,6 +103,20 @@ def test_a_temporal_signal_makes_a_trained_model_the_choice(tmp_path):
     best = candidates[result["chosen"]]
     assert best["auc"] >= 0.9 and best["auc"] > candidates["mean_pool"]["auc"]
     assert best["auc_ci95"][0] <= best["auc"] <= best["auc_ci95"][1]
+    assert best["vs_mean_pool_ci95"][0] > 0  # better by more than chance
+
+
+def test_without_a_temporal_signal_mean_pooling_is_kept(tmp_path):
+    """Fake clips drawn like the real ones: whatever AUC a trained model reaches on the
+    validation clips is chance, its interval against mean pooling holds zero, and mean pooling
+    stays."""
+    _flicker_features(tmp_path / "w", flicker=0.0)
+    face = types.SimpleNamespace(embedding_dim=6, head=torch.nn.Linear(6, 1))
+    config = ClipTrainConfig(models=("tcn",), epochs=5, triplet_weight=0,
+                             extra={"hidden": 16, "layers": 1, "batch_size": 8})
+    result = train_candidates(tmp_path / "w", tmp_path / "t", face, config)
+    low, high = result["candidates"]["tcn"]["vs_mean_pool_ci95"]
+    assert low <= 0 <= high and result["chosen"] == "mean_pool"
 
 
 def test_without_validation_videos_mean_pooling_is_kept_and_the_reason_given(tmp_path):

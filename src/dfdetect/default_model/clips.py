@@ -9,7 +9,9 @@ embedded once by the trained face model (its backbone frozen), into the layout `
 features`` writes (``WORKDIR/features``), so :func:`dfdetect.training.temporal.train_temporal`
 trains on them unchanged. The candidates are compared on the validation clips by AUC against
 ``mean_pool`` (the mean of the face head's frame logits, what a scan computed before this step
-existed); a trained model replaces it only with a higher validation AUC.
+existed); a trained model replaces it only where it is better by more than chance: the 95 %
+paired-bootstrap interval of its AUC minus mean pooling's lies above zero (a few dozen
+validation clips; a difference inside the interval is no difference).
 """
 
 from __future__ import annotations
@@ -109,9 +111,11 @@ def train_candidates(workdir: str | os.PathLike, out: str | os.PathLike, face_mo
                      config: ClipTrainConfig, val_fpr: float = 0.05) -> dict:
     """Train each candidate on the clip features in ``workdir``; returns per candidate its
     checkpoint (``None`` for ``mean_pool``), validation AUC with interval and ``n``, its
-    ``threshold`` (the ``1 - val_fpr`` quantile of its validation real clips' scores), and
-    ``chosen``: the candidate used (the highest validation AUC; ``mean_pool`` on a tie, and
-    alone, with the reason as ``skipped``, when a split has no videos to make clips of).
+    ``threshold`` (the ``1 - val_fpr`` quantile of its validation real clips' scores) and
+    ``vs_mean_pool_ci95`` (the paired interval of its AUC minus mean pooling's), and
+    ``chosen``: the candidate used (the highest validation AUC among those whose interval
+    against mean pooling lies above zero, else ``mean_pool``; ``mean_pool`` alone, with the
+    reason as ``skipped``, when a split has no videos to make clips of).
 
     Example:
         >>> train_candidates("/nonexistent", "o", None, ClipTrainConfig())
@@ -121,6 +125,7 @@ def train_candidates(workdir: str | os.PathLike, out: str | os.PathLike, face_mo
     """
     from dfdetect.data.feature_sequences import feature_index
     from dfdetect.evaluation.detection import detection_metrics
+    from dfdetect.evaluation.intervals import auc_difference_ci
     from dfdetect.recipes.checkpoints import load_temporal_model
     from dfdetect.training.temporal import TemporalTrainConfig, score_videos, train_temporal
 
@@ -141,14 +146,20 @@ def train_candidates(workdir: str | os.PathLike, out: str | os.PathLike, face_mo
         checkpoint = train_temporal(workdir, out / name, recipe, progress=False)
         networks[name], _ = load_temporal_model(checkpoint)
         record[name] = {"checkpoint": str(checkpoint), "config": dataclasses.asdict(recipe)}
-    for name, network in networks.items():
-        scores, _ = score_videos(network, val, workdir)
-        metrics = detection_metrics(scores.label, scores.score, intervals=True)
+    scores = {name: score_videos(network, val, workdir)[0] for name, network in networks.items()}
+    labels = scores["mean_pool"].label.to_numpy()
+    for name, frame in scores.items():  # one row order: the validation index's
+        metrics = detection_metrics(labels, frame.score, intervals=True)
         record.setdefault(name, {"checkpoint": None}).update(
             auc=metrics["auc"], auc_ci95=metrics["ci95"]["auc"],
-            threshold=float(np.quantile(scores.score[scores.label == 0], 1 - val_fpr)),
-            n_real=int((scores.label == 0).sum()), n_fake=int((scores.label == 1).sum()))
-    chosen = max(networks, key=lambda name: (record[name]["auc"], name == "mean_pool"))
+            threshold=float(np.quantile(frame.score[labels == 0], 1 - val_fpr)),
+            n_real=int((labels == 0).sum()), n_fake=int((labels == 1).sum()))
+        if name != "mean_pool":
+            record[name]["vs_mean_pool_ci95"] = auc_difference_ci(
+                labels, frame.score, scores["mean_pool"].score)
+    better = [name for name in networks
+              if name == "mean_pool" or record[name]["vs_mean_pool_ci95"][0] > 0]
+    chosen = max(better, key=lambda name: record[name]["auc"])
     return {"candidates": record, "chosen": chosen}
 
 

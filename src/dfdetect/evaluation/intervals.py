@@ -53,6 +53,23 @@ def auc_ci(labels, scores, **options) -> list[float]:
     return bootstrap_ci(labels, scores, rank_auc, **options)
 
 
+def auc_difference_ci(labels, scores, baseline, **options) -> list[float]:
+    """95 % interval of ``AUC(scores) - AUC(baseline)`` on the same items, paired (each
+    resample draws the same items for both): whether one model beats another by more than
+    chance on one set.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> y = np.repeat([0, 1], 20)
+        >>> low, high = auc_difference_ci(y, y + rng.normal(0, 0.3, 40), rng.normal(0, 1, 40))
+        >>> bool(low > 0)
+        True
+    """
+    both = np.stack([np.asarray(scores, float), np.asarray(baseline, float)], 1)
+    return bootstrap_ci(labels, both,
+                        lambda y, s: rank_auc(y, s[:, 0]) - rank_auc(y, s[:, 1]), **options)
+
+
 def rank_auc(labels: np.ndarray, scores: np.ndarray) -> float:
     """ROC AUC from ranks (Mann-Whitney, ties counted half): the value scikit-learn's
     ``roc_auc_score`` gives, about 30 times faster on small sets, which a bootstrap of 1000
