@@ -105,6 +105,11 @@ class VoiceTrainConfig:
     # weight every (recording set, label) cell alike, so that the few real clips of a corpus
     # most fakes speak (LJSpeech) count as much as those fakes: see balanced_weights
     balance_sets: bool = False
+    # each real training clip's copy re-synthesised by a trained HiFi-GAN (the decoder of VITS
+    # and of many TTS pipelines) as one more fake: the same speaker, words and room, only the
+    # vocoder's traces differ (dfdetect.data.vocoded.neural_vocode; bench/voice_sources.py
+    # setting with_soundtracks_hifigan)
+    hifigan_copies: bool = False
     seed: int = 0
 
 
@@ -191,8 +196,19 @@ def train_voice(manifest_path: str | os.PathLike, out: str | os.PathLike,
     root, out = manifest_root(manifest_path), Path(out)
     net = create_model("spectral_stats").eval()
     rng = np.random.default_rng(config.seed)
-    x_train, y_train = clip_statistics(net, manifest[manifest.split == "train"], root,
-                                       config.copies, rng)
+    train = manifest[manifest.split == "train"]
+    x_train, y_train = clip_statistics(net, train, root, config.copies, rng)
+    sets = np.repeat(train.group.map(recording_set).to_numpy(), config.copies)
+    if config.hifigan_copies:  # training only: validation judges real fakes
+        from dfdetect.data.vocoded import neural_vocode
+
+        reals = train[train.label == 0]
+        x_copies, _ = clip_statistics(net, reals, root, config.copies,
+                                      np.random.default_rng([config.seed, 1]),
+                                      transform=neural_vocode)
+        x_train, y_train = np.concatenate([x_train, x_copies]), np.r_[y_train, np.ones(
+            len(x_copies), int)]
+        sets = np.r_[sets, np.repeat(reals.group.map(recording_set).to_numpy(), config.copies)]
     x_val, y_val = clip_statistics(net, manifest[manifest.split == "val"], root,
                                    config.copies, rng)
     for name, labels in (("train", y_train), ("val", y_val)):
@@ -201,8 +217,6 @@ def train_voice(manifest_path: str | os.PathLike, out: str | os.PathLike,
                                 f"voices (has {len(labels)} windows of one class)")
     centre, scale = x_train.mean(0), x_train.std(0) + 1e-6
     z_train, z_val = (x_train - centre) / scale, (x_val - centre) / scale
-    sets = np.repeat(manifest[manifest.split == "train"].group.map(recording_set).to_numpy(),
-                     config.copies)
     weights = balanced_weights(sets, y_train) if config.balance_sets else None
     trials = []
     for strength in config.c_grid:
@@ -220,7 +234,8 @@ def train_voice(manifest_path: str | os.PathLike, out: str | os.PathLike,
                                     channel=True, seed=config.seed)
     record = {"val_eer_windows": float(best_eer), "c": best_c, "n_val_clips": int(
         (manifest.split == "val").sum()), "copies": config.copies,
-              "c_trials": {str(c): float(e) for e, c, _ in trials}}
+              "c_trials": {str(c): float(e) for e, c, _ in trials},
+              "hifigan_copies": int(config.hifigan_copies and (train.label == 0).sum())}
     checkpoint = out / "checkpoints" / "best.ckpt"
     with atomic_path(checkpoint) as tmp, open(tmp, "wb") as handle:
         torch.save({"hyper_parameters": {"config": dataclasses.asdict(audio_config),
