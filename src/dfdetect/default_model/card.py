@@ -102,8 +102,9 @@ Each candidate was trained on clips of the real training videos and fake clips m
 them (one blend, swap or regeneration recipe kept along the whole clip, the real motion kept),
 over the per-frame embeddings of the frozen face model. Validation (clips of the validation
 videos) chose `{selection["chosen"]}`{skipped}: a trained model replaces the mean of the frame
-logits only with a higher validation AUC. The holdout columns were computed after that choice,
-each candidate at its own validation threshold; they chose nothing.
+logits only where it is better by more than chance (the 95 % paired-bootstrap interval of its
+validation AUC minus mean pooling's above zero). The holdout columns were computed after that
+choice, each candidate at its own validation threshold; they chose nothing.
 
 {markdown_table(table)}
 """

@@ -136,11 +136,15 @@ def temporal_steps(selection: dict, steps: Path) -> pd.DataFrame:
     lines = []
     for name, record in selection["candidates"].items():
         line = {"temporal model": name + (" (used)" if name == selection["chosen"] else ""),
-                "validation AUC": "", "validation 95 % CI": "", "validation n real / fake": ""}
+                "validation AUC": "", "validation 95 % CI": "", "validation n real / fake": "",
+                "validation AUC − mean_pool's, 95 % CI": ""}
         if "auc" in record:  # none when the build had too few videos to compare
             line.update({"validation AUC": f"{record['auc']:.3f}",
                          "validation 95 % CI": "[{:.2f}, {:.2f}]".format(*record["auc_ci95"]),
                          "validation n real / fake": f"{record['n_real']} / {record['n_fake']}"})
+        if "vs_mean_pool_ci95" in record:
+            line["validation AUC − mean_pool's, 95 % CI"] = "[{:+.3f}, {:+.3f}]".format(
+                *record["vs_mean_pool_ci95"])
         folder = steps / name
         if (folder / "holdout" / "scans.csv").is_file() and (
                 folder / "reference" / "scans.csv").is_file():
