@@ -93,6 +93,39 @@ def test_preprocessing_a_real_video_never_imports_torch(reference, tmp_path):
     assert json.loads(out.stdout.strip().splitlines()[-1]) == {"faces": 4, "torch": False}
 
 
+DETECT_THEN_FORK = """
+import multiprocessing, sys
+from dfdetect.media.faces import FaceDetector
+from dfdetect.media.video import read_frames
+frame = read_frames(sys.argv[1], 1)[0][0].image
+detector = FaceDetector()
+print("parent", len(detector.detect([frame])[0]), flush=True)  # its sessions start here
+
+def child(queue):
+    queue.put(len(detector.detect([frame])[0]))  # the inherited detector, forked
+
+queue = multiprocessing.get_context("fork").Queue()
+worker = multiprocessing.get_context("fork").Process(target=child, args=(queue,))
+worker.start()
+worker.join(90)
+if worker.is_alive():
+    worker.kill()
+    print("child hung", flush=True)
+else:
+    print("child", queue.get(), flush=True)
+"""
+
+
+def test_a_forked_process_detects_with_the_detector_its_parent_ran(reference):
+    """The preprocessing workers fork from a process that may have run the detector (a test,
+    a notebook, a scan before a batch): the child must start sessions of its own without
+    freeing the inherited ones, whose destructor waited forever on the parent's threads."""
+    out = subprocess.run([sys.executable, "-c", DETECT_THEN_FORK, str(reference / FFPP)],
+                         capture_output=True, text=True, timeout=300, check=True)
+    lines = out.stdout.strip().splitlines()
+    assert lines == ["parent 1", "child 1"], out.stdout + out.stderr
+
+
 def test_without_a_writable_cache_mtcnn_runs_in_torch_and_says_so(tmp_path, monkeypatch,
                                                                    caplog):
     blocked = tmp_path / "not-a-folder"

@@ -54,10 +54,18 @@ def weights_folder() -> Path:
     return Path(spec.submodule_search_locations[0]) / "data"
 
 
+# Sessions a forked process inherited from its parent: never freed there, because an ONNX
+# Runtime session's destructor joins its thread pool's threads, which exist only in the parent
+# (freeing one hung a preprocessing worker forever, e.g. when a test had run the detector in
+# the process that then forked the workers)
+_INHERITED: list = []
+
+
 class OnnxNet:
     """One exported network: ``net(batch)`` on an N×3×H×W float32 array gives its outputs as
     arrays. The session starts in the process that first runs it, so a forked worker starts
-    its own (ONNX Runtime's thread pools do not survive a fork)."""
+    its own (ONNX Runtime's thread pools do not survive a fork) and keeps the inherited one
+    unfreed."""
 
     def __init__(self, path: Path) -> None:
         self.path, self._session, self._pid = path, None, None
@@ -65,6 +73,9 @@ class OnnxNet:
     def __call__(self, batch: np.ndarray) -> list[np.ndarray]:
         if self._session is None or self._pid != os.getpid():
             import onnxruntime as ort
+
+            if self._session is not None:
+                _INHERITED.append(self._session)
 
             options = ort.SessionOptions()
             options.intra_op_num_threads = _THREADS["intra_op"]
