@@ -96,8 +96,9 @@ def mean_pool_network(face_model):
         >>> from types import SimpleNamespace
         >>> head = torch.nn.Linear(4, 1)
         >>> net = mean_pool_network(SimpleNamespace(embedding_dim=4, head=head))
-        >>> float(net(torch.ones(1, 3, 4), torch.ones(1, 3, dtype=torch.bool))[0]) == float(
-        ...     head(torch.ones(4)))
+        >>> with torch.no_grad():
+        ...     float(net(torch.ones(1, 3, 4), torch.ones(1, 3, dtype=torch.bool))[0]) == float(
+        ...         head(torch.ones(4)))
         True
     """
     from dfdetect.models.registry import create_model
