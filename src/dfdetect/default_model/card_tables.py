@@ -150,10 +150,13 @@ def temporal_steps(selection: dict, steps: Path) -> pd.DataFrame:
                 folder / "reference" / "scans.csv").is_file():
             thresholds = json.loads((folder / "thresholds.json").read_text())
             figures = headline(scans(folder / "holdout"), scans(folder / "reference"),
-                               thresholds).set_index("figure")
-            for figure, short in ((0, "holdout + reference videos"), (1, "DeepFaceLive"),
-                                  (5, "real holdout videos called fake")):
-                row = figures.iloc[figure]
-                line[short] = f"{row['AUC']:.3f} {row['95 % CI']} (n {row['n real / fake']})"
+                               thresholds)
+            for row in figures.to_dict("records"):
+                for start, short in (("face video: holdout", "holdout + reference videos"),
+                                     ("face video: DeepFaceLive", "DeepFaceLive"),
+                                     ("real holdout video", "real holdout videos called fake")):
+                    if row["figure"].startswith(start):
+                        line[short] = (f"{row['AUC']:.3f} {row['95 % CI']} "
+                                       f"(n {row['n real / fake']})")
         lines.append(line)
     return pd.DataFrame(lines)

@@ -61,15 +61,14 @@ def write_clip_features(model, prepare, data, split: str, workdir: str | os.Path
         >>> write_clip_features(None, None, BlendedFaces([], None), "val", "/tmp/c", 2).shape
         (0, 10)
     """
-    import cv2
-
+    from dfdetect.data.face_frames import load_crop
     from dfdetect.features import INDEX_COLUMNS
 
     work, lines = WorkDir(workdir), []
     for index, item in enumerate(data.items):
         if len(item["frames"]) < 2:
             continue
-        images = [(cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB), landmarks)
+        images = [(np.ascontiguousarray(load_crop(path).permute(1, 2, 0).numpy()), landmarks)
                   for path, landmarks in item["frames"]]
         clips = [("real", [image for image, _ in images])]
         for j in range(fakes_per_video):
@@ -172,16 +171,12 @@ def clip_stage(out: Path, faces_checkpoint: str, recipe, regenerator: str | None
     ``out/temporal``."""
     from dfdetect.data.face_frames import face_transforms
     from dfdetect.data.manifest import read_manifest
-    from dfdetect.default_model.faces import BlendedFaces, face_items
+    from dfdetect.default_model.faces import BlendedFaces, face_items, fake_options
     from dfdetect.training.spatial import load_spatial_model
 
     face_model, face_config = load_spatial_model(faces_checkpoint)
     prepare = face_transforms(face_config)
-    options = {"swap_fraction": recipe.swap_fraction, "regenerated": recipe.regenerated}
-    if regenerator is not None and recipe.regenerated > 0:
-        from dfdetect.default_model.regenerator import load_regenerator
-
-        options["regenerator"] = load_regenerator(regenerator)
+    options = fake_options(recipe, regenerator)  # its augmentations apply in training only
     manifest, work = read_manifest(out / "faces.csv"), out / "clips"
     index = pd.concat([write_clip_features(
         face_model, prepare, BlendedFaces(face_items(manifest, out / "work", split), prepare,

@@ -226,6 +226,25 @@ def _module(spatial_config, blend: BlendTrainConfig, steps_per_epoch: int):
     return BlendDetector()
 
 
+def fake_options(blend: BlendTrainConfig, regenerator: str | os.PathLike | None) -> dict:
+    """:class:`BlendedFaces`' fake mix and augmentation for the recipe ``blend``, with the
+    regenerator of ``regenerator`` (its checkpoint) loaded where the recipe uses one.
+
+    Example:
+        >>> fake_options(BlendTrainConfig(regenerated=0.0), None)["swap_fraction"]
+        0.25
+    """
+    options = {"swap_fraction": blend.swap_fraction, "low_resolution": blend.low_resolution,
+               "h264": blend.h264, "regenerated": blend.regenerated}
+    if blend.regenerated > 0:
+        if regenerator is None:
+            raise DfdetectError("regenerated fakes need a regenerator checkpoint")
+        from dfdetect.default_model.regenerator import load_regenerator
+
+        options["regenerator"] = load_regenerator(regenerator)
+    return options
+
+
 def train_faces(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
                 out: str | os.PathLike, blend: BlendTrainConfig | None = None, *,
                 regenerator: str | os.PathLike | None = None, progress: bool = True) -> Path:
@@ -264,14 +283,7 @@ def train_faces(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
     from dfdetect.config import save_config
 
     save_config(blend, out / "config.yaml")
-    options = {"swap_fraction": blend.swap_fraction, "low_resolution": blend.low_resolution,
-               "h264": blend.h264, "regenerated": blend.regenerated}
-    if blend.regenerated > 0:
-        if regenerator is None:
-            raise DfdetectError("regenerated fakes need a regenerator checkpoint")
-        from dfdetect.default_model.regenerator import load_regenerator
-
-        options["regenerator"] = load_regenerator(regenerator)
+    options = fake_options(blend, regenerator)
     train = BlendedFaces(train_items, face_transforms(spatial, True), train=True,
                          seed=blend.seed, **options)
     val = BlendedFaces(val_items, face_transforms(spatial), seed=blend.seed, **options)
