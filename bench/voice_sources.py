@@ -37,7 +37,10 @@ adds the phase coherence, which such a filter does not move either);
 ``with_soundtracks_level`` adds what the pauses hold (``level_statistics``);
 ``with_soundtracks_vocoded`` and ``with_soundtracks_hifigan`` add each real clip's copy
 re-synthesised by Griffin-Lim or by a trained HiFi-GAN as a fake (``dfdetect.data.vocoded``;
-a fold never trains on the copy of a clip it holds out, and copies are never scored). The
+a fold never trains on the copy of a clip it holds out, and copies are never scored).
+``short_time`` and ``short_time_hifigan`` replace the logistic model by a short-time one (the
+audio CRNN on 1.28 s patches of its LFCC front end, ``dfdetect.default_model.short_time``;
+it has no L2 strength, so ``--c`` only names its rows). The
 ``..._no_hifigan`` means leave out the HiFi-GAN family's folds, which are not unseen where
 HiFi-GAN copies are trained on.
 
@@ -50,6 +53,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -75,9 +79,10 @@ def family(generator: str) -> str:
 class StudyFeatures:
     """The recipe's long-term spectrum statistics (``SPECTRAL`` numbers), then the LFCC
     baseline's 40, the pretrained speaker encoder's 768, the 513 phase-coherence ones
-    (``dfdetect.models.spectral.phase_statistics``) and the 264 of the pauses
-    (``level_statistics``) on the same window, so that one draw of windows serves every
-    feature set."""
+    (``dfdetect.models.spectral.phase_statistics``), the 264 of the pauses
+    (``level_statistics``) and, flattened, the short-time model's front end (``FRONT``:
+    ``dfdetect.default_model.short_time``) on the same window, so that one draw of windows
+    serves every feature set."""
 
     def __init__(self, speaker: bool = True) -> None:
         import torch
@@ -89,42 +94,59 @@ class StudyFeatures:
         # zeros in the speaker columns when no setting reads them (the encoder is the slow part)
         self.speaker = (SpeakerEncoder().eval() if speaker else
                         lambda wave: torch.zeros(len(wave), SpeakerEncoder.embedding_dim))
-        self.embedding_dim = self.spectral.embedding_dim + 40 + 768 + 777
+        self.embedding_dim = self.spectral.embedding_dim + 40 + 768 + 777 + FRONT.size
 
     def statistics(self, wave):
         import torch
 
         from dfdetect.default_model.baselines import lfcc_statistics
+        from dfdetect.default_model.short_time import front_end_features
         from dfdetect.models.spectral import level_statistics, phase_statistics
 
         lfcc = torch.from_numpy(lfcc_statistics(wave[0].numpy()))[None].float()
         net = self.spectral
         spec = torch.stft(wave, net.n_fft, net.hop, window=net.window, return_complex=True)
         return torch.cat([net.statistics(wave), lfcc, self.speaker(wave),
-                          phase_statistics(spec, net.hop), level_statistics(spec)], 1)
+                          phase_statistics(spec, net.hop), level_statistics(spec),
+                          front_end_features(wave).flatten(1)], 1)
 
 
 SPECTRAL, LFCC, SPEAKER = np.arange(1028), 1028 + np.arange(40), 1068 + np.arange(768)
 PHASE, LEVEL = 1836 + np.arange(513), 2349 + np.arange(264)
-# name → (soundtracks kept, recording sets balanced, feature columns[, the vocoder whose copies
-# of the real clips join as more fakes: dfdetect.data.vocoded])
-SETTINGS = {"with_soundtracks": (True, False, SPECTRAL),
-            "without_soundtracks": (False, False, SPECTRAL),
-            "with_soundtracks_balanced": (True, True, SPECTRAL),
-            "with_soundtracks_lfcc": (True, False, np.r_[SPECTRAL, LFCC]),
-            "lfcc_only": (True, False, LFCC),
-            "with_soundtracks_speaker": (True, False, np.r_[SPECTRAL, SPEAKER]),
-            "speaker_only": (True, False, SPEAKER),
-            "with_soundtracks_phase": (True, False, np.r_[SPECTRAL, PHASE]),
-            "phase_only": (True, False, PHASE),
+FRONT_SHAPE = (60, 1 + 64_600 // 160)  # the short-time front end of one 4 s window
+FRONT = 2613 + np.arange(FRONT_SHAPE[0] * FRONT_SHAPE[1])
+
+
+class Setting(NamedTuple):
+    """One way of fitting the study's folds."""
+
+    tracks: bool  # the real videos' soundtracks kept as real voices
+    balanced: bool  # (recording set, label) cells weighed alike
+    columns: np.ndarray  # which feature columns the learner reads
+    vocoder: str = ""  # whose copies of the real clips join as more fakes (data.vocoded)
+    learner: str = "logistic"  # or "short_time": the CRNN on the front end (FRONT columns)
+
+
+SETTINGS = {"with_soundtracks": Setting(True, False, SPECTRAL),
+            "without_soundtracks": Setting(False, False, SPECTRAL),
+            "with_soundtracks_balanced": Setting(True, True, SPECTRAL),
+            "with_soundtracks_lfcc": Setting(True, False, np.r_[SPECTRAL, LFCC]),
+            "lfcc_only": Setting(True, False, LFCC),
+            "with_soundtracks_speaker": Setting(True, False, np.r_[SPECTRAL, SPEAKER]),
+            "speaker_only": Setting(True, False, SPEAKER),
+            "with_soundtracks_phase": Setting(True, False, np.r_[SPECTRAL, PHASE]),
+            "phase_only": Setting(True, False, PHASE),
             # without the per-bin mean log power, the one block a recording's channel
             # (a fixed filter: an offset per bin in the log domain) moves
-            "with_soundtracks_no_mean": (True, False, SPECTRAL[257:]),
-            "with_soundtracks_no_mean_phase": (True, False, np.r_[SPECTRAL[257:], PHASE]),
-            "with_soundtracks_level": (True, False, np.r_[SPECTRAL, LEVEL]),
-            "with_soundtracks_vocoded": (True, False, SPECTRAL, "griffin_lim"),
+            "with_soundtracks_no_mean": Setting(True, False, SPECTRAL[257:]),
+            "with_soundtracks_no_mean_phase": Setting(True, False, np.r_[SPECTRAL[257:], PHASE]),
+            "with_soundtracks_level": Setting(True, False, np.r_[SPECTRAL, LEVEL]),
+            "with_soundtracks_vocoded": Setting(True, False, SPECTRAL, "griffin_lim"),
             # the same with copies re-synthesised by a trained HiFi-GAN (neural_vocode)
-            "with_soundtracks_hifigan": (True, False, SPECTRAL, "hifigan")}
+            "with_soundtracks_hifigan": Setting(True, False, SPECTRAL, "hifigan"),
+            # the short-time model (CRNN on 1.28 s LFCC patches), without and with the copies
+            "short_time": Setting(True, False, FRONT, learner="short_time"),
+            "short_time_hifigan": Setting(True, False, FRONT, "hifigan", "short_time")}
 
 
 def windows(build: Path, seed: int = 0, *, vocoders: tuple[str, ...] = (),
@@ -186,14 +208,27 @@ def _fit(train: pd.DataFrame, strength: float, balanced: bool = False):
     return lambda rows: model.decision_function((np.stack(rows.x) - centre) / scale)
 
 
-def study(data: pd.DataFrame, strength: float, balanced: bool = False) -> dict:
-    """Leave-one-real-source-out FPR and leave-one-family-out AUC (see the module docstring);
-    ``balanced``: each fit weighs its (recording set, label) cells alike (the recipe's
-    ``balance_sets``)."""
-    from sklearn.metrics import roc_auc_score
+def _fit_short_time(train: pd.DataFrame, seed: int):
+    from dfdetect.default_model.short_time import ShortTimeConfig, fit_short_time, score_short_time
 
-    def fit(rows: pd.DataFrame):
-        return _fit(rows, strength, balanced)
+    def patches(rows: pd.DataFrame) -> np.ndarray:
+        return np.stack(rows.x).reshape(len(rows), *FRONT_SHAPE)
+
+    net = fit_short_time(patches(train), train.label.to_numpy(), ShortTimeConfig(seed=seed))
+    return lambda rows: score_short_time(net, patches(rows))
+
+
+def fitter(setting: Setting, strength: float, seed: int = 0):
+    """``rows → (rows → scores)``: the setting's learner fitted on ``rows``."""
+    if setting.learner == "short_time":
+        return lambda rows: _fit_short_time(rows, seed)
+    return lambda rows: _fit(rows, strength, setting.balanced)
+
+
+def study(data: pd.DataFrame, fit) -> dict:
+    """Leave-one-real-source-out FPR and leave-one-family-out AUC (see the module docstring);
+    ``fit(rows)`` trains on ``rows`` and returns their scorer (see :func:`fitter`)."""
+    from sklearn.metrics import roc_auc_score
 
     fpr, auc = {}, {}
     real = data.label == 0
@@ -280,20 +315,22 @@ def main() -> None:
 
         voice_manifest(args.realdata, args.build)
     result = {"bench": "voice_sources", "build": str(args.build), "seeds": args.seeds}
-    chosen = [(name, *SETTINGS[name], "")[:5] for name in args.settings]
+    chosen = {name: SETTINGS[name] for name in args.settings}
     for seed in range(args.seeds):
-        data = windows(args.build, seed, vocoders=tuple(sorted({c[4] for c in chosen} - {""})),
-                       speaker=any(np.isin(SPEAKER, c[3]).any() for c in chosen))
+        data = windows(args.build, seed,
+                       vocoders=tuple(sorted({c.vocoder for c in chosen.values()} - {""})),
+                       speaker=any(np.isin(SPEAKER, c.columns).any() for c in chosen.values()))
         result.update(windows=int((~data.vocoded).sum()), vocoded_windows=int(data.vocoded.sum()),
                       soundtrack_windows=int((data.soundtrack & ~data.vocoded).sum()))
         for strength in args.c or VoiceTrainConfig().c_grid:
-            for name, tracks, balanced, columns, vocoded in chosen:
-                if tracks and not data.soundtrack.any():
+            for name, setting in chosen.items():
+                if setting.tracks and not data.soundtrack.any():
                     continue
-                rows = data[~data.vocoded | (data.vocoder == vocoded)]
-                rows = (rows if tracks else rows[~rows.soundtrack]).reset_index(drop=True)
-                rows = rows.assign(x=[x[columns] for x in rows.x])
-                figures = study(rows, strength, balanced)
+                rows = data[~data.vocoded | (data.vocoder == setting.vocoder)]
+                rows = rows if setting.tracks else rows[~rows.soundtrack]
+                rows = rows.reset_index(drop=True).assign(
+                    x=[x[setting.columns] for x in rows.x])
+                figures = study(rows, fitter(setting, strength, seed))
                 result.setdefault(f"C={strength}/{name}", []).append(figures)
                 if not args.json:
                     print(seed, name, strength, *(figures[k] for k in MEANS), flush=True)
