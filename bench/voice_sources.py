@@ -58,6 +58,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from dfdetect.default_model.short_time import FrontEnd
+
 MEANS = ("mean_fpr_unseen_real", "mean_auc_unseen_family", "mean_caught_unseen_family",
          "mean_auc_within_source", "mean_caught_within_source",
          # without the HiFi-GAN family's folds: not unseen where HiFi-GAN copies are trained on
@@ -100,7 +102,6 @@ class StudyFeatures:
         import torch
 
         from dfdetect.default_model.baselines import lfcc_statistics
-        from dfdetect.default_model.short_time import front_end_features
         from dfdetect.models.spectral import level_statistics, phase_statistics
 
         lfcc = torch.from_numpy(lfcc_statistics(wave[0].numpy()))[None].float()
@@ -108,13 +109,12 @@ class StudyFeatures:
         spec = torch.stft(wave, net.n_fft, net.hop, window=net.window, return_complex=True)
         return torch.cat([net.statistics(wave), lfcc, self.speaker(wave),
                           phase_statistics(spec, net.hop), level_statistics(spec),
-                          front_end_features(wave).flatten(1)], 1)
+                          FrontEnd().statistics(wave)], 1)
 
 
 SPECTRAL, LFCC, SPEAKER = np.arange(1028), 1028 + np.arange(40), 1068 + np.arange(768)
 PHASE, LEVEL = 1836 + np.arange(513), 2349 + np.arange(264)
-FRONT_SHAPE = (60, 1 + 64_600 // 160)  # the short-time front end of one 4 s window
-FRONT = 2613 + np.arange(FRONT_SHAPE[0] * FRONT_SHAPE[1])
+FRONT = 2613 + np.arange(FrontEnd.embedding_dim)  # the short-time front end, flattened
 
 
 class Setting(NamedTuple):
@@ -212,7 +212,7 @@ def _fit_short_time(train: pd.DataFrame, seed: int):
     from dfdetect.default_model.short_time import ShortTimeConfig, fit_short_time, score_short_time
 
     def patches(rows: pd.DataFrame) -> np.ndarray:
-        return np.stack(rows.x).reshape(len(rows), *FRONT_SHAPE)
+        return FrontEnd().patches(np.stack(rows.x))
 
     net = fit_short_time(patches(train), train.label.to_numpy(), ShortTimeConfig(seed=seed))
     return lambda rows: score_short_time(net, patches(rows))

@@ -255,3 +255,26 @@ def test_real_video_soundtracks_join_the_voices_and_silent_ones_are_dropped(tmp_
     assert status["realdata/a.wav"] == "empty"
     without = pd.read_csv(voice_labels(tmp_path, tmp_path / "plain"))
     assert list(without.path) == ["realdata/a.wav"]
+
+
+def test_the_short_time_voice_learner_saves_a_crnn_the_audio_branch_reads(built, tmp_path):
+    import torch
+
+    from dfdetect.default_model.short_time import FrontEnd, score_short_time
+    from dfdetect.default_model.voice import SAMPLES, VoiceTrainConfig, train_voice
+    from dfdetect.inference.branches import audio_branch
+    from dfdetect.recipes.checkpoints import load_audio_model
+
+    checkpoint, record = train_voice(built / "voices.csv", tmp_path,
+                                     VoiceTrainConfig(learner="short_time", copies=1, piper=2))
+    model, config = load_audio_model(checkpoint)
+    assert (config.model, config.size, config.samples) == ("crnn", "debug", SAMPLES)
+    assert record["learner"] == "short_time" and 0 <= record["val_eer_windows"] <= 1
+    wave = np.random.default_rng(0).normal(0, 0.1, SAMPLES).astype(np.float32)
+    front = FrontEnd()
+    # the checkpoint scores a window as the trained network did on its front end
+    logit = score_short_time(model.eval(), front.patches(front.statistics(
+        torch.from_numpy(wave)[None]).numpy()))[0]
+    with torch.no_grad():
+        assert np.isclose(float(model(torch.from_numpy(wave)[None])[0]), logit, atol=1e-4)
+    assert 0 <= audio_branch(model, wave, config.samples).score <= 1

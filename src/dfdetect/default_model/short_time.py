@@ -43,6 +43,27 @@ def front_end_features(wave: torch.Tensor) -> torch.Tensor:
         return SpectralFrontEnd("lfcc", n_coeffs=20, with_deltas=True)(wave)
 
 
+class FrontEnd:
+    """:func:`front_end_features` flattened, in the ``statistics`` form that
+    :func:`dfdetect.default_model.voice.clip_statistics` draws windows with; ``patches`` turns
+    the rows back into ``(N, 60, frames)``.
+
+    Example:
+        >>> front = FrontEnd()
+        >>> front.patches(front.statistics(torch.zeros(3, 64_600)).numpy()).shape
+        (3, 60, 404)
+    """
+
+    channels, frames = 60, 1 + 64_600 // 160  # one default-model voice window (≈ 4 s)
+    embedding_dim = channels * frames
+
+    def statistics(self, wave: torch.Tensor) -> torch.Tensor:
+        return front_end_features(wave).flatten(1)
+
+    def patches(self, rows: np.ndarray) -> np.ndarray:
+        return np.asarray(rows).reshape(len(rows), self.channels, self.frames)
+
+
 def fit_short_time(features: np.ndarray, labels: np.ndarray,
                    config: ShortTimeConfig | None = None):
     """Train a CRNN on ``features`` ``(N, 60, frames)`` (random ``config.crop``-frame patches,

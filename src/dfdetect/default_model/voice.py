@@ -110,6 +110,10 @@ class VoiceTrainConfig:
     # vocoder's traces differ (dfdetect.data.vocoded.neural_vocode; bench/voice_sources.py
     # setting with_soundtracks_hifigan)
     hifigan_copies: bool = False
+    # "spectral_stats" (the long-term-spectrum logistic model) or "short_time" (the audio
+    # CRNN on 1.28 s patches: dfdetect.default_model.short_time; bench/voice_sources.py
+    # settings short_time and short_time_hifigan)
+    learner: str = "spectral_stats"
     seed: int = 0
 
 
@@ -174,9 +178,10 @@ def clip_statistics(net, rows: pd.DataFrame, root: Path, copies: int,
 
 def train_voice(manifest_path: str | os.PathLike, out: str | os.PathLike,
                 config: VoiceTrainConfig | None = None) -> tuple[Path, dict]:
-    """Fit the long-term-spectrum voice model on ``train`` rows (L2 strength chosen by
-    validation EER) and save it as an audio checkpoint the bundle reads; returns the checkpoint
-    and the validation record (EER, AUC, n, chosen C).
+    """Fit the voice model on ``train`` rows (``config.learner``: the long-term-spectrum
+    logistic model, its L2 strength chosen by validation EER, or the short-time CRNN) and save
+    it as an audio checkpoint the bundle reads; returns the checkpoint and the validation
+    record (EER, n, chosen C).
 
     Example:
         >>> train_voice("missing.csv", "/tmp/v")
@@ -184,40 +189,69 @@ def train_voice(manifest_path: str | os.PathLike, out: str | os.PathLike,
         ...
         dfdetect.errors.ManifestError: manifest not found: missing.csv
     """
-    from sklearn.linear_model import LogisticRegression
-
     from dfdetect.data.manifest import manifest_root, read_manifest, usable
-    from dfdetect.evaluation.metrics import eer
+    from dfdetect.default_model.short_time import FrontEnd, ShortTimeConfig
     from dfdetect.models.registry import create_model
     from dfdetect.training.audio import AudioTrainConfig
 
     config = config or VoiceTrainConfig()
     manifest = usable(read_manifest(manifest_path))
     root, out = manifest_root(manifest_path), Path(out)
-    net = create_model("spectral_stats").eval()
+    short_time = config.learner == "short_time"
+    features = FrontEnd() if short_time else create_model("spectral_stats").eval()
     rng = np.random.default_rng(config.seed)
     train = manifest[manifest.split == "train"]
-    x_train, y_train = clip_statistics(net, train, root, config.copies, rng)
+    x_train, y_train = clip_statistics(features, train, root, config.copies, rng)
     sets = np.repeat(train.group.map(recording_set).to_numpy(), config.copies)
     if config.hifigan_copies:  # training only: validation judges real fakes
         from dfdetect.data.vocoded import neural_vocode
 
         reals = train[train.label == 0]
-        x_copies, _ = clip_statistics(net, reals, root, config.copies,
+        x_copies, _ = clip_statistics(features, reals, root, config.copies,
                                       np.random.default_rng([config.seed, 1]),
                                       transform=neural_vocode)
         x_train, y_train = np.concatenate([x_train, x_copies]), np.r_[y_train, np.ones(
             len(x_copies), int)]
         sets = np.r_[sets, np.repeat(reals.group.map(recording_set).to_numpy(), config.copies)]
-    x_val, y_val = clip_statistics(net, manifest[manifest.split == "val"], root,
+    x_val, y_val = clip_statistics(features, manifest[manifest.split == "val"], root,
                                    config.copies, rng)
     for name, labels in (("train", y_train), ("val", y_val)):
         if len(set(labels)) < 2:
             raise DfdetectError(f"{manifest_path}: the {name} split needs real and fake "
                                 f"voices (has {len(labels)} windows of one class)")
+    if short_time:
+        net, record = _fit_short_time(features, x_train, y_train, x_val, y_val, config)
+        audio_config = AudioTrainConfig(model="crnn", size=ShortTimeConfig().size, samples=SAMPLES,
+                                        augment=False, channel=True, seed=config.seed)
+    else:
+        weights = balanced_weights(sets, y_train) if config.balance_sets else None
+        net, record = _fit_logistic(features, x_train, y_train, x_val, y_val, config, weights)
+        audio_config = AudioTrainConfig(model="spectral_stats", samples=SAMPLES, augment=False,
+                                        channel=True, seed=config.seed)
+    record.update({"n_val_clips": int((manifest.split == "val").sum()), "copies": config.copies,
+                   "learner": config.learner,
+                   "hifigan_copies": int(config.hifigan_copies and (train.label == 0).sum())})
+    checkpoint = out / "checkpoints" / "best.ckpt"
+    with atomic_path(checkpoint) as tmp, open(tmp, "wb") as handle:
+        torch.save({"hyper_parameters": {"config": dataclasses.asdict(audio_config),
+                                         "voice": dataclasses.asdict(config), "val": record},
+                    "state_dict": {f"model.{k}": v for k, v in net.state_dict().items()}},
+                   handle)
+    log.info("voice model (%s): validation EER %.3f over %d windows", config.learner,
+             record["val_eer_windows"], len(y_val))
+    return checkpoint, record
+
+
+def _fit_logistic(net, x_train, y_train, x_val, y_val, config: VoiceTrainConfig,
+                  weights) -> tuple[torch.nn.Module, dict]:
+    """The long-term-spectrum model: standardise, fit one logistic model per L2 strength,
+    keep the one with the lowest validation EER, written into ``net``'s buffers and head."""
+    from sklearn.linear_model import LogisticRegression
+
+    from dfdetect.evaluation.metrics import eer
+
     centre, scale = x_train.mean(0), x_train.std(0) + 1e-6
     z_train, z_val = (x_train - centre) / scale, (x_val - centre) / scale
-    weights = balanced_weights(sets, y_train) if config.balance_sets else None
     trials = []
     for strength in config.c_grid:
         fitted = LogisticRegression(C=strength, max_iter=5000).fit(z_train, y_train,
@@ -230,21 +264,22 @@ def train_voice(manifest_path: str | os.PathLike, out: str | os.PathLike,
         net.scale.copy_(torch.from_numpy(scale))
         net.head.weight.copy_(torch.from_numpy(fitted.coef_.astype(np.float32)))
         net.head.bias.copy_(torch.from_numpy(fitted.intercept_.astype(np.float32)))
-    audio_config = AudioTrainConfig(model="spectral_stats", samples=SAMPLES, augment=False,
-                                    channel=True, seed=config.seed)
-    record = {"val_eer_windows": float(best_eer), "c": best_c, "n_val_clips": int(
-        (manifest.split == "val").sum()), "copies": config.copies,
-              "c_trials": {str(c): float(e) for e, c, _ in trials},
-              "hifigan_copies": int(config.hifigan_copies and (train.label == 0).sum())}
-    checkpoint = out / "checkpoints" / "best.ckpt"
-    with atomic_path(checkpoint) as tmp, open(tmp, "wb") as handle:
-        torch.save({"hyper_parameters": {"config": dataclasses.asdict(audio_config),
-                                         "voice": dataclasses.asdict(config), "val": record},
-                    "state_dict": {f"model.{k}": v for k, v in net.state_dict().items()}},
-                   handle)
-    log.info("voice model: C %s, validation EER %.3f over %d windows", best_c, best_eer,
-             len(y_val))
-    return checkpoint, record
+    return net, {"val_eer_windows": float(best_eer), "c": best_c,
+                 "c_trials": {str(c): float(e) for e, c, _ in trials}}
+
+
+def _fit_short_time(front_end, x_train, y_train, x_val, y_val,
+                    config: VoiceTrainConfig) -> tuple[torch.nn.Module, dict]:
+    """The short-time CRNN on the windows' front-end features (a fixed recipe: validation
+    only reports its EER)."""
+    from dfdetect.default_model.short_time import ShortTimeConfig, fit_short_time, score_short_time
+    from dfdetect.evaluation.metrics import eer
+
+    recipe = ShortTimeConfig(seed=config.seed)
+    net = fit_short_time(front_end.patches(x_train), y_train, recipe)
+    scores = score_short_time(net, front_end.patches(x_val))
+    return net, {"val_eer_windows": float(eer(-scores[y_val == 0], -scores[y_val == 1])[0]),
+                 "c": None}
 
 
 def voice_manifest(realdata: str | os.PathLike, out: str | os.PathLike,
