@@ -40,7 +40,8 @@ re-synthesised by Griffin-Lim or by a trained HiFi-GAN as a fake (``dfdetect.dat
 a fold never trains on the copy of a clip it holds out, and copies are never scored).
 ``short_time`` and ``short_time_hifigan`` replace the logistic model by a short-time one (the
 audio CRNN on 1.28 s patches of its LFCC front end, ``dfdetect.default_model.short_time``;
-it has no L2 strength, so ``--c`` only names its rows). The
+it has no L2 strength, so ``--c`` only names its rows); ``fused`` and ``fused_hifigan`` sum
+the logistic and the short-time scores, each standardised on the fold's training reals. The
 ``..._no_hifigan`` means leave out the HiFi-GAN family's folds, which are not unseen where
 HiFi-GAN copies are trained on.
 
@@ -124,7 +125,8 @@ class Setting(NamedTuple):
     balanced: bool  # (recording set, label) cells weighed alike
     columns: np.ndarray  # which feature columns the learner reads
     vocoder: str = ""  # whose copies of the real clips join as more fakes (data.vocoded)
-    learner: str = "logistic"  # or "short_time": the CRNN on the front end (FRONT columns)
+    # or "short_time": the CRNN on the front end (FRONT columns); or "fused": both, summed
+    learner: str = "logistic"
 
 
 SETTINGS = {"with_soundtracks": Setting(True, False, SPECTRAL),
@@ -146,7 +148,11 @@ SETTINGS = {"with_soundtracks": Setting(True, False, SPECTRAL),
             "with_soundtracks_hifigan": Setting(True, False, SPECTRAL, "hifigan"),
             # the short-time model (CRNN on 1.28 s LFCC patches), without and with the copies
             "short_time": Setting(True, False, FRONT, learner="short_time"),
-            "short_time_hifigan": Setting(True, False, FRONT, "hifigan", "short_time")}
+            "short_time_hifigan": Setting(True, False, FRONT, "hifigan", "short_time"),
+            # both: the logistic and the short-time scores, each standardised on the fold's
+            # training reals, summed (late fusion of the two views of a window)
+            "fused": Setting(True, False, np.r_[SPECTRAL, FRONT], learner="fused"),
+            "fused_hifigan": Setting(True, False, np.r_[SPECTRAL, FRONT], "hifigan", "fused")}
 
 
 def windows(build: Path, seed: int = 0, *, vocoders: tuple[str, ...] = (),
@@ -218,10 +224,29 @@ def _fit_short_time(train: pd.DataFrame, seed: int):
     return lambda rows: score_short_time(net, patches(rows))
 
 
+def _fit_fused(train: pd.DataFrame, strength: float, seed: int):
+    """The logistic model on the first ``SPECTRAL.size`` columns and the short-time one on
+    the rest, each score standardised on the fold's clean training reals, summed."""
+    def part(rows: pd.DataFrame, first: bool) -> pd.DataFrame:
+        cut = SPECTRAL.size
+        return rows.assign(x=[x[:cut] if first else x[cut:] for x in rows.x])
+
+    scorers = [_fit(part(train, True), strength), _fit_short_time(part(train, False), seed)]
+    reals = train[(train.label == 0) & train.clean]
+    scales = []
+    for k, scorer in enumerate(scorers):
+        scores = scorer(part(reals, k == 0))
+        scales.append((scores.mean(), scores.std() + 1e-6))
+    return lambda rows: sum((scorer(part(rows, k == 0)) - mean) / spread for k, (
+        scorer, (mean, spread)) in enumerate(zip(scorers, scales, strict=True)))
+
+
 def fitter(setting: Setting, strength: float, seed: int = 0):
     """``rows → (rows → scores)``: the setting's learner fitted on ``rows``."""
     if setting.learner == "short_time":
         return lambda rows: _fit_short_time(rows, seed)
+    if setting.learner == "fused":
+        return lambda rows: _fit_fused(rows, strength, seed)
     return lambda rows: _fit(rows, strength, setting.balanced)
 
 

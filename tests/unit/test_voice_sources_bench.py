@@ -87,3 +87,19 @@ def test_a_fold_trains_on_no_copy_of_the_reals_it_holds_out(bench):
         held = set(data.clip_id[(data.source == "A") & (data.label == 0)])
         assert not (set(rows.parent[rows.vocoded]) & held)
         assert rows.vocoded.sum() == 10  # source B's copies stay in training
+
+
+def test_the_fused_learner_sums_both_models_standardised_on_training_reals(bench):
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(3)
+    labels = np.r_[np.zeros(16), np.ones(16)].astype(int)
+    # the long-term part separates the classes, the short-time part is noise
+    x = rng.normal(0, 1, (32, bench.SPECTRAL.size + bench.FRONT.size)).astype(np.float32)
+    x[:, 0] += 4.0 * labels
+    rows = pd.DataFrame({"label": labels, "clean": True, "recording_set": "A", "x": list(x)})
+    score = bench.fitter(bench.SETTINGS["fused"], 1.0)(rows)
+    scores = score(rows)
+    assert scores.shape == (32,) and roc_auc_score(labels, scores) > 0.9
+    reals = scores[labels == 0]  # each part has mean 0 on the training reals: so has the sum
+    assert abs(reals.mean()) < 1e-3
