@@ -278,3 +278,33 @@ def test_the_short_time_voice_learner_saves_a_crnn_the_audio_branch_reads(built,
     with torch.no_grad():
         assert np.isclose(float(model(torch.from_numpy(wave)[None])[0]), logit, atol=1e-4)
     assert 0 <= audio_branch(model, wave, config.samples).score <= 1
+
+
+def test_the_fused_voice_learner_standardises_both_logits_on_training_reals(built, tmp_path):
+    import torch
+
+    from dfdetect.default_model.voice import SAMPLES, VoiceTrainConfig, train_voice
+    from dfdetect.inference.branches import audio_branch
+    from dfdetect.recipes.checkpoints import load_audio_model
+
+    checkpoint, record = train_voice(built / "voices.csv", tmp_path,
+                                     VoiceTrainConfig(learner="fused", copies=1, piper=2))
+    model, config = load_audio_model(checkpoint)
+    assert config.model == "fused_voice" and record["learner"] == "fused"
+    assert 0 <= record["val_eer_windows"] <= 1 and record["c"] in VoiceTrainConfig().c_grid
+    assert (model.spreads > 0).all() and not torch.equal(model.means, torch.zeros(2))
+    wave = np.random.default_rng(0).normal(0, 0.1, SAMPLES).astype(np.float32)
+    with torch.no_grad():  # the fused score is the sum of the two standardised logits
+        x = torch.from_numpy(wave)[None]
+        parts = torch.stack([model.long_term(x), model.short_time(x)], -1)
+        expected = ((parts - model.means) / model.spreads).sum(-1)
+        assert torch.allclose(model(x), expected, atol=1e-5)
+    assert 0 <= audio_branch(model, wave, config.samples).score <= 1
+
+
+def test_an_unknown_voice_learner_is_refused_by_name(built, tmp_path):
+    from dfdetect.default_model.voice import VoiceTrainConfig, train_voice
+    from dfdetect.errors import DfdetectError
+
+    with pytest.raises(DfdetectError, match="voice learner must be one of"):
+        train_voice(built / "voices.csv", tmp_path, VoiceTrainConfig(learner="svm"))

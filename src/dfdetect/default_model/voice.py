@@ -110,9 +110,10 @@ class VoiceTrainConfig:
     # vocoder's traces differ (dfdetect.data.vocoded.neural_vocode; bench/voice_sources.py
     # setting with_soundtracks_hifigan)
     hifigan_copies: bool = False
-    # "spectral_stats" (the long-term-spectrum logistic model) or "short_time" (the audio
+    # "spectral_stats" (the long-term-spectrum logistic model), "short_time" (the audio
     # CRNN on 1.28 s patches: dfdetect.default_model.short_time; bench/voice_sources.py
-    # settings short_time and short_time_hifigan)
+    # settings short_time and short_time_hifigan) or "fused" (both, each logit standardised
+    # on the training reals, summed: models/voice_fusion.py; settings fused, fused_hifigan)
     learner: str = "spectral_stats"
     seed: int = 0
 
@@ -179,7 +180,8 @@ def clip_statistics(net, rows: pd.DataFrame, root: Path, copies: int,
 def train_voice(manifest_path: str | os.PathLike, out: str | os.PathLike,
                 config: VoiceTrainConfig | None = None) -> tuple[Path, dict]:
     """Fit the voice model on ``train`` rows (``config.learner``: the long-term-spectrum
-    logistic model, its L2 strength chosen by validation EER, or the short-time CRNN) and save
+    logistic model, its L2 strength chosen by validation EER, the short-time CRNN, or both
+    fused) and save
     it as an audio checkpoint the bundle reads; returns the checkpoint and the validation
     record (EER, n, chosen C).
 
@@ -190,18 +192,17 @@ def train_voice(manifest_path: str | os.PathLike, out: str | os.PathLike,
         dfdetect.errors.ManifestError: manifest not found: missing.csv
     """
     from dfdetect.data.manifest import manifest_root, read_manifest, usable
-    from dfdetect.default_model.short_time import FrontEnd, ShortTimeConfig
-    from dfdetect.models.registry import create_model
+    from dfdetect.default_model.short_time import ShortTimeConfig
     from dfdetect.training.audio import AudioTrainConfig
 
     config = config or VoiceTrainConfig()
     manifest = usable(read_manifest(manifest_path))
     root, out = manifest_root(manifest_path), Path(out)
-    short_time = config.learner == "short_time"
-    features = FrontEnd() if short_time else create_model("spectral_stats").eval()
+    features = _views(config.learner)
     rng = np.random.default_rng(config.seed)
     train = manifest[manifest.split == "train"]
     x_train, y_train = clip_statistics(features, train, root, config.copies, rng)
+    clean = np.arange(len(y_train)) % config.copies == 0  # each clip's first window
     sets = np.repeat(train.group.map(recording_set).to_numpy(), config.copies)
     if config.hifigan_copies:  # training only: validation judges real fakes
         from dfdetect.data.vocoded import neural_vocode
@@ -212,6 +213,7 @@ def train_voice(manifest_path: str | os.PathLike, out: str | os.PathLike,
                                       transform=neural_vocode)
         x_train, y_train = np.concatenate([x_train, x_copies]), np.r_[y_train, np.ones(
             len(x_copies), int)]
+        clean = np.r_[clean, np.zeros(len(x_copies), bool)]
         sets = np.r_[sets, np.repeat(reals.group.map(recording_set).to_numpy(), config.copies)]
     x_val, y_val = clip_statistics(features, manifest[manifest.split == "val"], root,
                                    config.copies, rng)
@@ -219,15 +221,19 @@ def train_voice(manifest_path: str | os.PathLike, out: str | os.PathLike,
         if len(set(labels)) < 2:
             raise DfdetectError(f"{manifest_path}: the {name} split needs real and fake "
                                 f"voices (has {len(labels)} windows of one class)")
-    if short_time:
-        net, record = _fit_short_time(features, x_train, y_train, x_val, y_val, config)
-        audio_config = AudioTrainConfig(model="crnn", size=ShortTimeConfig().size, samples=SAMPLES,
-                                        augment=False, channel=True, seed=config.seed)
+    weights = balanced_weights(sets, y_train) if config.balance_sets else None
+    data = (x_train, y_train, x_val, y_val)
+    if config.learner == "short_time":
+        net, record = _fit_short_time(features, *data, config)
+    elif config.learner == "fused":
+        net, record = _fit_fused(features, *data, config, weights, clean)
     else:
-        weights = balanced_weights(sets, y_train) if config.balance_sets else None
-        net, record = _fit_logistic(features, x_train, y_train, x_val, y_val, config, weights)
-        audio_config = AudioTrainConfig(model="spectral_stats", samples=SAMPLES, augment=False,
-                                        channel=True, seed=config.seed)
+        net, record = _fit_logistic(features, *data, config, weights)
+    network = {"short_time": "crnn", "fused": "fused_voice"}.get(config.learner, config.learner)
+    # the CRNN's size where the network holds one (spectral_stats ignores it)
+    size = {} if network == "spectral_stats" else {"size": ShortTimeConfig().size}
+    audio_config = AudioTrainConfig(model=network, samples=SAMPLES, augment=False, channel=True,
+                                    seed=config.seed, **size)
     record.update({"n_val_clips": int((manifest.split == "val").sum()), "copies": config.copies,
                    "learner": config.learner,
                    "hifigan_copies": int(config.hifigan_copies and (train.label == 0).sum())})
@@ -240,6 +246,69 @@ def train_voice(manifest_path: str | os.PathLike, out: str | os.PathLike,
     log.info("voice model (%s): validation EER %.3f over %d windows", config.learner,
              record["val_eer_windows"], len(y_val))
     return checkpoint, record
+
+
+class _BothViews:
+    """A window's long-term statistics and its short-time front end, side by side (what the
+    fused learner fits its two models on)."""
+
+    def __init__(self) -> None:
+        from dfdetect.default_model.short_time import FrontEnd
+        from dfdetect.models.spectral import SpectralStats
+
+        self.long_term, self.front = SpectralStats().eval(), FrontEnd()
+        self.embedding_dim = self.long_term.embedding_dim + self.front.embedding_dim
+
+    def statistics(self, wave: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.long_term.statistics(wave), self.front.statistics(wave)], 1)
+
+
+def _views(learner: str):
+    """What ``learner`` reads of a window (its ``statistics``)."""
+    from dfdetect.default_model.short_time import FrontEnd
+    from dfdetect.models.registry import create_model
+
+    views = {"spectral_stats": lambda: create_model("spectral_stats").eval(),
+             "short_time": FrontEnd, "fused": _BothViews}
+    if learner not in views:
+        raise DfdetectError(f"voice learner must be one of {sorted(views)}, not {learner!r}")
+    return views[learner]()
+
+
+def _fit_fused(views: _BothViews, x_train, y_train, x_val, y_val, config: VoiceTrainConfig,
+               weights, clean) -> tuple[torch.nn.Module, dict]:
+    """Both models on their own columns, then each one's logit standardised on the clean
+    training reals' windows (models/voice_fusion.py sums them)."""
+    from dfdetect.default_model.short_time import ShortTimeConfig, score_short_time
+    from dfdetect.evaluation.metrics import eer
+    from dfdetect.models.registry import create_model
+
+    cut = views.long_term.embedding_dim
+    long_term, record = _fit_logistic(views.long_term, x_train[:, :cut], y_train, x_val[:, :cut],
+                                      y_val, config, weights)
+    short_time, _ = _fit_short_time(views.front, x_train[:, cut:], y_train, x_val[:, cut:],
+                                    y_val, config)
+    net = create_model("fused_voice", size=ShortTimeConfig().size)
+    net.long_term.load_state_dict(long_term.state_dict())
+    net.short_time.load_state_dict(short_time.state_dict())
+
+    centre, scale = long_term.centre.numpy(), long_term.scale.numpy()
+
+    def logits(x: np.ndarray) -> np.ndarray:
+        """Both models' logits ``(N, 2)`` of precomputed window statistics."""
+        with torch.no_grad():
+            first = long_term.forward_head(torch.from_numpy(
+                ((x[:, :cut] - centre) / scale).astype(np.float32))).numpy()
+        return np.stack([first, score_short_time(short_time, views.front.patches(
+            x[:, cut:]))], 1)
+
+    reals = logits(x_train[clean & (y_train == 0)])
+    with torch.no_grad():
+        net.means.copy_(torch.from_numpy(reals.mean(0).astype(np.float32)))
+        net.spreads.copy_(torch.from_numpy(reals.std(0).astype(np.float32) + 1e-6))
+    fused = ((logits(x_val) - net.means.numpy()) / net.spreads.numpy()).sum(1)
+    return net.eval(), {**record, "val_eer_windows": float(
+        eer(-fused[y_val == 0], -fused[y_val == 1])[0])}
 
 
 def _fit_logistic(net, x_train, y_train, x_val, y_val, config: VoiceTrainConfig,

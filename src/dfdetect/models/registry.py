@@ -13,7 +13,8 @@ _BUILDERS: dict[str, Callable] = {}
 # modules that register models when imported; imported lazily so nothing runs at import time
 _MODULES = ("dfdetect.models.audio", "dfdetect.models.spectral", "dfdetect.models.spatial",
             "dfdetect.models.backbones",
-            "dfdetect.models.temporal", "dfdetect.models.fusion", "dfdetect.models.sync")
+            "dfdetect.models.temporal", "dfdetect.models.fusion", "dfdetect.models.sync",
+            "dfdetect.models.voice_fusion")
 
 
 def register_model(name: str) -> Callable[[Callable], Callable]:
