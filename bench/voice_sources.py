@@ -329,6 +329,9 @@ def main() -> None:
                         help="first make --build's voice rows from this collection")
     parser.add_argument("--seeds", type=int, default=1,
                         help="repeat with this many seeds of the window and channel draws")
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="the first of those seeds (a seed draws the same windows in any "
+                             "run, so an interrupted study can go on from where it stopped)")
     parser.add_argument("--c", type=float, nargs="*", default=None,
                         help="L2 strengths to study (default: the recipe's grid)")
     parser.add_argument("--settings", nargs="*", choices=list(SETTINGS),
@@ -339,9 +342,10 @@ def main() -> None:
         from dfdetect.default_model.voice import voice_manifest
 
         voice_manifest(args.realdata, args.build)
-    result = {"bench": "voice_sources", "build": str(args.build), "seeds": args.seeds}
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    result = {"bench": "voice_sources", "build": str(args.build), "seeds": list(seeds)}
     chosen = {name: SETTINGS[name] for name in args.settings}
-    for seed in range(args.seeds):
+    for seed in seeds:
         data = windows(args.build, seed,
                        vocoders=tuple(sorted({c.vocoder for c in chosen.values()} - {""})),
                        speaker=any(np.isin(SPEAKER, c.columns).any() for c in chosen.values()))
