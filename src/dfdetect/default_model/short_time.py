@@ -11,6 +11,7 @@ domain). It trains in about half a minute on 2 cores from precomputed front-end 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -37,10 +38,16 @@ def front_end_features(wave: torch.Tensor) -> torch.Tensor:
         >>> front_end_features(torch.zeros(2, 16000)).shape
         torch.Size([2, 60, 101])
     """
+    with torch.no_grad():
+        return _front_end()(wave)
+
+
+@lru_cache(maxsize=1)
+def _front_end():
+    """Built once: its filterbank and DCT would otherwise be rebuilt for every window."""
     from dfdetect.models.frontends import SpectralFrontEnd
 
-    with torch.no_grad():
-        return SpectralFrontEnd("lfcc", n_coeffs=20, with_deltas=True)(wave)
+    return SpectralFrontEnd("lfcc", n_coeffs=20, with_deltas=True)
 
 
 class FrontEnd:
