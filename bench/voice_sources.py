@@ -41,7 +41,8 @@ a fold never trains on the copy of a clip it holds out, and copies are never sco
 ``short_time`` and ``short_time_hifigan`` replace the logistic model by a short-time one (the
 audio CRNN on 1.28 s patches of its LFCC front end, ``dfdetect.default_model.short_time``;
 it has no L2 strength, so ``--c`` only names its rows); ``fused`` and ``fused_hifigan`` sum
-the logistic and the short-time scores, each standardised on the fold's training reals. The
+the logistic and the short-time scores, each standardised on the fold's training reals
+(``fused_hifigan_lfcc``: with the LFCC statistics in the logistic half). The
 ``..._no_hifigan`` means leave out the HiFi-GAN family's folds, which are not unseen where
 HiFi-GAN copies are trained on.
 
@@ -152,7 +153,11 @@ SETTINGS = {"with_soundtracks": Setting(True, False, SPECTRAL),
             # both: the logistic and the short-time scores, each standardised on the fold's
             # training reals, summed (late fusion of the two views of a window)
             "fused": Setting(True, False, np.r_[SPECTRAL, FRONT], learner="fused"),
-            "fused_hifigan": Setting(True, False, np.r_[SPECTRAL, FRONT], "hifigan", "fused")}
+            "fused_hifigan": Setting(True, False, np.r_[SPECTRAL, FRONT], "hifigan", "fused"),
+            # the same with the LFCC baseline's statistics beside the long-term spectrum's in
+            # its logistic half (they lowered the unseen-real FPR of the logistic model)
+            "fused_hifigan_lfcc": Setting(True, False, np.r_[SPECTRAL, LFCC, FRONT], "hifigan",
+                                          "fused")}
 
 
 def windows(build: Path, seed: int = 0, *, vocoders: tuple[str, ...] = (),
@@ -225,10 +230,11 @@ def _fit_short_time(train: pd.DataFrame, seed: int):
 
 
 def _fit_fused(train: pd.DataFrame, strength: float, seed: int):
-    """The logistic model on the first ``SPECTRAL.size`` columns and the short-time one on
-    the rest, each score standardised on the fold's clean training reals, summed."""
+    """The short-time model on the last ``FRONT.size`` columns and the logistic one on those
+    before them, each score standardised on the fold's clean training reals, summed."""
+    cut = train.x.iloc[0].size - FRONT.size
+
     def part(rows: pd.DataFrame, first: bool) -> pd.DataFrame:
-        cut = SPECTRAL.size
         return rows.assign(x=[x[:cut] if first else x[cut:] for x in rows.x])
 
     scorers = [_fit(part(train, True), strength), _fit_short_time(part(train, False), seed)]
