@@ -302,6 +302,27 @@ def test_the_fused_voice_learner_standardises_both_logits_on_training_reals(buil
     assert 0 <= audio_branch(model, wave, config.samples).score <= 1
 
 
+def test_the_lfcc_statistics_travel_with_the_voice_checkpoint(built, tmp_path):
+    import torch
+
+    from dfdetect.default_model.baselines import lfcc_statistics
+    from dfdetect.default_model.voice import SAMPLES, VoiceTrainConfig, train_voice
+    from dfdetect.inference.branches import audio_branch
+    from dfdetect.recipes.checkpoints import load_audio_model
+
+    checkpoint, _ = train_voice(built / "voices.csv", tmp_path,
+                                VoiceTrainConfig(lfcc_statistics=True, copies=1, piper=2))
+    model, config = load_audio_model(checkpoint)
+    assert config.model == "spectral_stats" and config.lfcc_statistics
+    assert model.head.in_features == model.embedding_dim == 1028 + 40
+    wave = np.random.default_rng(0).normal(0, 0.1, SAMPLES).astype(np.float32)
+    with torch.no_grad():  # the reloaded network computes the LFCC baseline's statistics
+        stats = model.statistics(torch.from_numpy(wave)[None])[0, 1028:].numpy()
+    assert np.allclose(stats, lfcc_statistics(wave), atol=1e-4)
+    assert (model.scale[1028:] != 1).all()  # standardised on the training windows too
+    assert 0 <= audio_branch(model, wave, config.samples).score <= 1
+
+
 def test_an_unknown_voice_learner_is_refused_by_name(built, tmp_path):
     from dfdetect.default_model.voice import VoiceTrainConfig, train_voice
     from dfdetect.errors import DfdetectError

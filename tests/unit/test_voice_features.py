@@ -89,3 +89,20 @@ def test_the_hifigan_copy_keeps_the_clip_in_a_new_waveform(reference):
     noise = np.random.default_rng(0).normal(0, wave.std(), wave.size).astype(np.float32)
     noise_error = float((hifigan_mel(noise)[0] - original).abs().mean())
     assert error < 0.6 and noise_error > 2 * error  # 0.40 and 2.50 measured
+
+
+def test_the_lfcc_statistics_follow_the_spectrum_statistics_and_ignore_gain():
+    from dfdetect.default_model.baselines import lfcc_statistics
+    from dfdetect.models.spectral import SpectralStats
+
+    waves = torch.randn(2, 16000, generator=torch.Generator().manual_seed(2)) * 0.1
+    both, plain = SpectralStats(lfcc=True), SpectralStats()
+    stats = both.statistics(waves)
+    assert stats.shape == (2, both.embedding_dim) == (2, 1028 + 40)
+    assert torch.allclose(stats[:, :1028], plain.statistics(waves))
+    for k in range(2):  # the batch's rows are the LFCC baseline's features of each clip
+        assert np.allclose(stats[k, 1028:].numpy(), lfcc_statistics(waves[k].numpy()), atol=1e-4)
+    # a gain shifts every log filter energy alike: only the 0th coefficient's mean moves
+    louder = SpectralStats(lfcc=True).statistics(3 * waves)[:, 1028:]
+    moved = (louder - stats[:, 1028:]).abs()
+    assert (moved[:, 0] > 0.5).all() and moved[:, 1:].max() < 1e-3

@@ -17,7 +17,6 @@ import pandas as pd
 import torch
 
 from dfdetect.default_model.faces import BlendTrainConfig
-from dfdetect.models.frontends import dct_matrix, linear_filterbank
 
 
 def face_baseline_recipe() -> BlendTrainConfig:
@@ -34,18 +33,16 @@ def face_baseline_recipe() -> BlendTrainConfig:
 
 
 def lfcc_statistics(wave: np.ndarray) -> np.ndarray:
-    """Mean and std over time of 20 LFCCs (70 linear filters, 512-point FFT): 40 numbers.
+    """Mean and std over time of 20 LFCCs (70 linear filters, 512-point FFT) of one waveform:
+    40 numbers (:func:`dfdetect.models.spectral.lfcc_statistics` on a batch of one).
 
     Example:
         >>> lfcc_statistics(np.random.default_rng(0).normal(0, .1, 16000)).shape
         (40,)
     """
-    bank = torch.from_numpy(linear_filterbank(70, 512, 16000))
-    dct = torch.from_numpy(dct_matrix(70, 20))
-    spec = torch.stft(torch.from_numpy(np.asarray(wave, np.float32)), 512, 160, 400,
-                      torch.hann_window(400), return_complex=True)
-    lfcc = dct @ torch.log(bank @ (spec.real**2 + spec.imag**2) + 1e-6)
-    return torch.cat([lfcc.mean(-1), lfcc.std(-1)]).numpy()
+    from dfdetect.models.spectral import lfcc_statistics as batch_statistics
+
+    return batch_statistics(torch.from_numpy(np.asarray(wave, np.float32))[None])[0].numpy()
 
 
 def lfcc_baseline(train: pd.DataFrame, train_root, scans: pd.DataFrame, root) -> pd.DataFrame:

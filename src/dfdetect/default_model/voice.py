@@ -115,6 +115,10 @@ class VoiceTrainConfig:
     # settings short_time and short_time_hifigan) or "fused" (both, each logit standardised
     # on the training reals, summed: models/voice_fusion.py; settings fused, fused_hifigan)
     learner: str = "spectral_stats"
+    # the LFCC baseline's 40 statistics beside the long-term spectrum's (the logistic model,
+    # or the fused model's logistic half): bench/voice_sources.py settings
+    # with_soundtracks_lfcc and fused_hifigan_lfcc
+    lfcc_statistics: bool = False
     seed: int = 0
 
 
@@ -198,7 +202,7 @@ def train_voice(manifest_path: str | os.PathLike, out: str | os.PathLike,
     config = config or VoiceTrainConfig()
     manifest = usable(read_manifest(manifest_path))
     root, out = manifest_root(manifest_path), Path(out)
-    features = _views(config.learner)
+    features = _views(config.learner, config.lfcc_statistics)
     rng = np.random.default_rng(config.seed)
     train = manifest[manifest.split == "train"]
     x_train, y_train = clip_statistics(features, train, root, config.copies, rng)
@@ -233,7 +237,8 @@ def train_voice(manifest_path: str | os.PathLike, out: str | os.PathLike,
     # the CRNN's size where the network holds one (spectral_stats ignores it)
     size = {} if network == "spectral_stats" else {"size": ShortTimeConfig().size}
     audio_config = AudioTrainConfig(model=network, samples=SAMPLES, augment=False, channel=True,
-                                    seed=config.seed, **size)
+                                    seed=config.seed, lfcc_statistics=config.lfcc_statistics,
+                                    **size)
     record.update({"n_val_clips": int((manifest.split == "val").sum()), "copies": config.copies,
                    "learner": config.learner,
                    "hifigan_copies": int(config.hifigan_copies and (train.label == 0).sum())})
@@ -252,24 +257,25 @@ class _BothViews:
     """A window's long-term statistics and its short-time front end, side by side (what the
     fused learner fits its two models on)."""
 
-    def __init__(self) -> None:
+    def __init__(self, lfcc_statistics: bool = False) -> None:
         from dfdetect.default_model.short_time import FrontEnd
         from dfdetect.models.spectral import SpectralStats
 
-        self.long_term, self.front = SpectralStats().eval(), FrontEnd()
+        self.long_term, self.front = SpectralStats(lfcc=lfcc_statistics).eval(), FrontEnd()
         self.embedding_dim = self.long_term.embedding_dim + self.front.embedding_dim
 
     def statistics(self, wave: torch.Tensor) -> torch.Tensor:
         return torch.cat([self.long_term.statistics(wave), self.front.statistics(wave)], 1)
 
 
-def _views(learner: str):
+def _views(learner: str, lfcc_statistics: bool = False):
     """What ``learner`` reads of a window (its ``statistics``)."""
     from dfdetect.default_model.short_time import FrontEnd
     from dfdetect.models.registry import create_model
 
-    views = {"spectral_stats": lambda: create_model("spectral_stats").eval(),
-             "short_time": FrontEnd, "fused": _BothViews}
+    views = {"spectral_stats": lambda: create_model(
+        "spectral_stats", lfcc_statistics=lfcc_statistics).eval(),
+             "short_time": FrontEnd, "fused": lambda: _BothViews(lfcc_statistics)}
     if learner not in views:
         raise DfdetectError(f"voice learner must be one of {sorted(views)}, not {learner!r}")
     return views[learner]()
@@ -288,7 +294,8 @@ def _fit_fused(views: _BothViews, x_train, y_train, x_val, y_val, config: VoiceT
                                       y_val, config, weights)
     short_time, _ = _fit_short_time(views.front, x_train[:, cut:], y_train, x_val[:, cut:],
                                     y_val, config)
-    net = create_model("fused_voice", size=ShortTimeConfig().size)
+    net = create_model("fused_voice", size=ShortTimeConfig().size,
+                       lfcc_statistics=config.lfcc_statistics)
     net.long_term.load_state_dict(long_term.state_dict())
     net.short_time.load_state_dict(short_time.state_dict())
 

@@ -93,6 +93,7 @@ class CRNN(nn.Module):
 
 
 @register_model("crnn")
-def build_crnn(**options) -> CRNN:
-    """The audio CRNN (options: ``size``, ``frontend``, ``n_coeffs``, ``with_deltas``)."""
+def build_crnn(lfcc_statistics: bool = False, **options) -> CRNN:
+    """The audio CRNN (options: ``size``, ``frontend``, ``n_coeffs``, ``with_deltas``;
+    ``lfcc_statistics`` belongs to the long-term-spectrum model and is ignored here)."""
     return CRNN(**options)

@@ -71,6 +71,25 @@ def level_statistics(spec: torch.Tensor) -> torch.Tensor:
     return torch.cat([depths, floor], 1)
 
 
+def lfcc_statistics(wave: torch.Tensor) -> torch.Tensor:
+    """Mean and standard deviation over time of 20 LFCCs (70 linear filters on a 512-point
+    FFT of 25 ms frames, 10 ms hop) of a 16 kHz waveform batch ``(B, S)`` → ``(B, 40)``: the
+    LFCC baseline's features (Sahidullah et al. 2015 found the linear scale's fine top band
+    telling for spoofed speech).
+
+    Example:
+        >>> lfcc_statistics(torch.randn(2, 16000)).shape
+        torch.Size([2, 40])
+    """
+    from dfdetect.models.frontends import dct_matrix, linear_filterbank
+
+    bank = torch.from_numpy(linear_filterbank(70, 512, 16000))
+    dct = torch.from_numpy(dct_matrix(70, 20))
+    spec = torch.stft(wave, 512, 160, 400, torch.hann_window(400), return_complex=True)
+    lfcc = dct @ torch.log(bank @ (spec.real**2 + spec.imag**2) + 1e-6)  # (B, 20, T)
+    return torch.cat([lfcc.mean(-1), lfcc.std(-1)], 1)
+
+
 class SpectralStats(nn.Module):
     """16 kHz waveform batch ``(B, S)`` → fake logit ``(B,)``.
 
@@ -81,25 +100,26 @@ class SpectralStats(nn.Module):
         (torch.Size([2]), torch.Size([2, 1028]))
     """
 
-    def __init__(self, n_fft: int = 512, hop: int = 160) -> None:
+    def __init__(self, n_fft: int = 512, hop: int = 160, lfcc: bool = False) -> None:
         super().__init__()
-        self.n_fft, self.hop = n_fft, hop
+        self.n_fft, self.hop, self.lfcc = n_fft, hop, lfcc
         bins = n_fft // 2 + 1
-        self.embedding_dim = 4 * bins
+        # with ``lfcc``, the 40 LFCC statistics follow the spectrum's (:func:`lfcc_statistics`)
+        self.embedding_dim = 4 * bins + (40 if lfcc else 0)
         self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
         self.register_buffer("centre", torch.zeros(self.embedding_dim))
         self.register_buffer("scale", torch.ones(self.embedding_dim))
         self.head = nn.Linear(self.embedding_dim, 1)
 
     def statistics(self, wave: torch.Tensor) -> torch.Tensor:
-        """Raw (unstandardised) statistics ``(B, 4 × 257)``."""
+        """Raw (unstandardised) statistics ``(B, 4 × 257)`` (``+ 40`` with ``lfcc``)."""
         spec = torch.stft(wave, self.n_fft, self.hop, window=self.window, return_complex=True)
         power = torch.log(spec.real**2 + spec.imag**2 + 1e-8)  # (B, F, T)
         # loudness does not tell real from fake: remove each frame's mean level
         power = power - power.mean(1, keepdim=True)
         change = power[..., 1:] - power[..., :-1]
-        return torch.cat([power.mean(-1), power.std(-1), change.abs().mean(-1),
-                          change.std(-1)], 1)
+        parts = [power.mean(-1), power.std(-1), change.abs().mean(-1), change.std(-1)]
+        return torch.cat(parts + ([lfcc_statistics(wave)] if self.lfcc else []), 1)
 
     def forward_features(self, wave: torch.Tensor) -> torch.Tensor:
         return (self.statistics(wave) - self.centre) / self.scale
@@ -112,6 +132,7 @@ class SpectralStats(nn.Module):
 
 
 @register_model("spectral_stats")
-def build_spectral_stats(**_) -> SpectralStats:
-    """The long-term-spectrum voice detector (options of other audio models are ignored)."""
-    return SpectralStats()
+def build_spectral_stats(lfcc_statistics: bool = False, **_) -> SpectralStats:
+    """The long-term-spectrum voice detector, with the LFCC statistics beside the spectrum's
+    when ``lfcc_statistics`` (the CRNN's options are ignored)."""
+    return SpectralStats(lfcc=lfcc_statistics)

@@ -26,11 +26,14 @@ class AudioTrainConfig:
     seed: int = 0
     num_workers: int = 0
     label_column: str = "audio_label"
+    # the long-term-spectrum models (spectral_stats, fused_voice): the LFCC statistics
+    # beside the spectrum's (models/spectral.lfcc_statistics); the CRNN ignores it
+    lfcc_statistics: bool = False
 
 
 def model_options(config: AudioTrainConfig) -> dict:
     return {"size": config.size, "frontend": config.frontend, "n_coeffs": config.n_coeffs,
-            "with_deltas": config.with_deltas}
+            "with_deltas": config.with_deltas, "lfcc_statistics": config.lfcc_statistics}
 
 
 def build_network(config: AudioTrainConfig):
