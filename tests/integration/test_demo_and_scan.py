@@ -202,6 +202,36 @@ def test_the_bundles_recorded_test_figures_are_what_its_scans_give(quick_demo, t
         (rows.source == "ffpp").sum())
 
 
+def test_saved_scans_resume_only_for_the_bundle_that_made_them(quick_demo, tmp_path):
+    from pathlib import Path
+
+    import pandas as pd
+
+    from dfdetect.inference.collection import read_scans, scan_collection
+    from dfdetect.inference.recorded_metrics import split_rows
+
+    out, _ = quick_demo
+    rows = split_rows({"asvspoof2019": out / "manifests" / "asvspoof2019.csv"}).head(2)
+    detector, scans = Detector.load(out / "bundle"), tmp_path / "scans"
+    first = scan_collection(detector, rows, Path("/"), scans, progress=False)
+    # a mark in a saved line: a resumed run keeps it (the line is not scanned again) ...
+    marked = first.assign(score=[0.123] + list(first.score[1:]))
+    marked.to_csv(scans / "scans.csv", index=False)
+    again = scan_collection(Detector.load(out / "bundle"), rows, Path("/"), scans,
+                            progress=False)
+    assert again.score.iloc[0] == pytest.approx(0.123)
+    # ... but the same folder scanned by another bundle (here: other thresholds) starts afresh
+    other = tmp_path / "other"
+    shutil.copytree(out / "bundle", other)
+    thresholds = json.loads((other / "thresholds.json").read_text())
+    (other / "thresholds.json").write_text(json.dumps({k: min(1.0, v + 0.01)
+                                                        for k, v in thresholds.items()}))
+    fresh = scan_collection(Detector.load(other), rows, Path("/"), scans, progress=False)
+    assert len(fresh) == len(rows) == 2
+    assert fresh.score.tolist() == pytest.approx(first.score.tolist())
+    pd.testing.assert_frame_equal(fresh, read_scans(scans / "scans.csv"))
+
+
 def test_a_fakeavceleb_scan_reports_the_sync_branch_and_fusion_reports_what_it_adds(
         quick_demo, capsys):
     import pandas as pd

@@ -118,6 +118,21 @@ class Detector:
                                     "probability in [0, 1]")
         self.thresholds = {k: float(v) for k, v in self.thresholds.items()}
 
+    def fingerprint(self) -> str:
+        """What the detector's verdicts depend on, as one JSON text: the weights' SHA-256,
+        the configs, the preprocessing and the thresholds (saved scans of another detector
+        must not be resumed as this one's).
+
+        Example:
+            >>> detector = Detector({}, {}, {}, {"audio": 0.5}, {"sha256": {}})
+            >>> json.loads(detector.fingerprint())["thresholds"]
+            {'audio': 0.5}
+        """
+        return json.dumps({"sha256": self.metadata.get("sha256"), "thresholds": self.thresholds,
+                           "configs": {k: dataclasses.asdict(v) for k, v in self.configs.items()},
+                           "preprocess": dataclasses.asdict(self.preprocess)},
+                          sort_keys=True, default=str)
+
     def runner(self, component: str):
         """What scans run for ``component``: its ONNX stand-in when loaded, else the torch
         network (Grad-CAM always takes ``networks["spatial"]``, which has gradients)."""

@@ -68,10 +68,27 @@ def collection_rows(labels_csv: Path, *, role: str | None = "holdout") -> pd.Dat
     return out.reset_index(drop=True)
 
 
+def _resume_only_for(detector, out: Path) -> None:
+    """Forget ``out``'s scans unless they were made by this very detector (its
+    :meth:`~dfdetect.inference.bundle.Detector.fingerprint`): a rebuilt bundle's figures start
+    afresh instead of mixing in the old bundle's lines."""
+    from dfdetect.fsutil import atomic_path
+
+    made_by, fingerprint = out / "bundle_fingerprint.json", detector.fingerprint()
+    if made_by.is_file() and made_by.read_text() == fingerprint:
+        return
+    if (out / "scans.csv").is_file():
+        log.warning("%s was made by another bundle: scanning again", out / "scans.csv")
+        (out / "scans.csv").unlink()
+    with atomic_path(made_by) as tmp:
+        tmp.write_text(fingerprint)
+
+
 def scan_collection(detector, rows: pd.DataFrame, root: Path, out: Path, *,
                     progress: bool = True) -> pd.DataFrame:
     """Scan every row's file (``root / path``); returns (and keeps in ``out/scans.csv``) one
-    line per file: the verdict, the overall and per-modality scores, or the error.
+    line per file: the verdict, the overall and per-modality scores, or the error. A killed
+    run resumes; scans another bundle made are not resumed but made again.
 
     Example:
         >>> scan_collection(None, pd.DataFrame(columns=["path"]), Path("."), Path("/tmp/c"),
@@ -84,6 +101,8 @@ def scan_collection(detector, rows: pd.DataFrame, root: Path, out: Path, *,
     out.mkdir(parents=True, exist_ok=True)
     clear_stale_temps(out)
     target, columns = out / "scans.csv", scan_columns()
+    if detector is not None:
+        _resume_only_for(detector, out)
     if target.is_file() and tuple(read_scans(target).columns) != columns:
         log.warning("%s was written with other branch columns: scanning again", target)
         target.unlink()  # its lines cannot be resumed into these columns

@@ -48,23 +48,13 @@ def record_test_metrics(bundle: str | os.PathLike, manifests: dict, out: str | o
         ...
         dfdetect.errors.DfdetectError: not a detector bundle: /nonexistent (no metadata.json)
     """
-    import json
 
     from dfdetect.evaluation.scan_metrics import scan_metrics
-    from dfdetect.fsutil import atomic_path
     from dfdetect.inference.bundle import Detector, update_metadata
     from dfdetect.inference.collection import scan_collection
 
     detector, out = Detector.load(bundle), Path(out)
-    # scans resume only for the same weights: a rebuilt bundle's figures start afresh
-    made_by = out / "bundle_sha256.json"
-    weights = json.dumps(detector.metadata["sha256"], sort_keys=True)
-    if not made_by.is_file() or made_by.read_text() != weights:
-        (out / "scans.csv").unlink(missing_ok=True)
-        out.mkdir(parents=True, exist_ok=True)
-        with atomic_path(made_by) as tmp:
-            tmp.write_text(weights)
-    rows = split_rows(manifests)
+    rows = split_rows(manifests)  # scan_collection resumes only this very bundle's scans
     scans = scan_collection(detector, rows, Path("/"), out, progress=progress)
     metrics = scan_metrics(scans[scans.error == ""])
     update_metadata(bundle, {
