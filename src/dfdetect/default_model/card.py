@@ -161,6 +161,8 @@ def write_card(bundle: Path, holdout_dir: Path, reference_dir: Path, out: Path,
                f"a {temporal} over the frozen face model's per-frame embeddings")
     soundtracks = (" and the soundtracks of the real training videos"
                    if recipe.get("voice", {}).get("soundtracks") else "")
+    lfcc_features = (", and the mean and spread of 20 LFCCs, the LFCC baseline's features"
+            if recipe.get("voice", {}).get("lfcc_statistics") else "")
     from dfdetect.models.backbones import WEIGHTS
 
     record = WEIGHTS[config["spatial"]["model"]]
@@ -184,9 +186,10 @@ validation or threshold choice.
   epoch. A video's score is {pooling} over {json.loads(
       (bundle / 'preprocess.json').read_text())['frames']} sampled frames (`{temporal}`).
 - **Voice branch**: a logistic model on long-term spectrum statistics (per-frequency mean,
-  spread and frame-to-frame change of the log spectrum), fitted on real speech{soundtracks}
-  against TTS/vocoder output and {metadata['trained_on'].get('piper_fakes', 0)} Piper VITS
-  clips, each clip also seen through random channels (resampling 8-48 kHz, MP3/AAC/Opus, RawBoost).
+  spread and frame-to-frame change of the log spectrum{lfcc_features}), fitted on real
+  speech{soundtracks} against TTS/vocoder output and
+  {metadata['trained_on'].get('piper_fakes', 0)} Piper VITS clips, each clip also seen through
+  random channels (resampling 8-48 kHz, MP3/AAC/Opus, RawBoost).
 - **Fusion**: late, calibrated: each branch's score is shifted so that its own threshold sits
   at 0.5 and the most suspicious branch decides (no real audio-visual fakes exist to train a
   fusion head on). A branch with too little evidence (faces under 40 px, faces in under 30 %
