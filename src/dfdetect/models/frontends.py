@@ -109,13 +109,17 @@ class SpectralFrontEnd(nn.Module):
         self.register_buffer("window", torch.hann_window(win), persistent=False)
         self.out_channels = n_coeffs * (3 if with_deltas else 1)
 
-    def forward(self, wave: torch.Tensor) -> torch.Tensor:
+    def coefficients(self, wave: torch.Tensor) -> torch.Tensor:
+        """The log-mel energies or LFCCs ``(B, n_coeffs, T)``, before deltas and the
+        per-utterance normalisation (what long-term statistics are taken of)."""
         spec = torch.stft(wave.float(), self.n_fft, self.hop, self.win, self.window,
                           center=True, return_complex=True)
         power = spec.real.square() + spec.imag.square()
         feats = torch.log(torch.matmul(self.bank, power) + 1e-6)
-        if self.kind == "lfcc":
-            feats = torch.matmul(self.dct, feats)
+        return torch.matmul(self.dct, feats) if self.kind == "lfcc" else feats
+
+    def forward(self, wave: torch.Tensor) -> torch.Tensor:
+        feats = self.coefficients(wave)
         if self.with_deltas:
             first = deltas(feats)
             feats = torch.cat([feats, first, deltas(first)], dim=1)

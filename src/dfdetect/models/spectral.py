@@ -11,6 +11,8 @@ scores exactly as training did.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import torch
 from torch import nn
 
@@ -81,13 +83,16 @@ def lfcc_statistics(wave: torch.Tensor) -> torch.Tensor:
         >>> lfcc_statistics(torch.randn(2, 16000)).shape
         torch.Size([2, 40])
     """
-    from dfdetect.models.frontends import dct_matrix, linear_filterbank
-
-    bank = torch.from_numpy(linear_filterbank(70, 512, 16000))
-    dct = torch.from_numpy(dct_matrix(70, 20))
-    spec = torch.stft(wave, 512, 160, 400, torch.hann_window(400), return_complex=True)
-    lfcc = dct @ torch.log(bank @ (spec.real**2 + spec.imag**2) + 1e-6)  # (B, 20, T)
+    lfcc = _lfcc_front_end().coefficients(wave)  # (B, 20, T)
     return torch.cat([lfcc.mean(-1), lfcc.std(-1)], 1)
+
+
+@lru_cache(maxsize=1)
+def _lfcc_front_end():
+    """Built once: its filterbank and DCT would otherwise be rebuilt for every window."""
+    from dfdetect.models.frontends import SpectralFrontEnd
+
+    return SpectralFrontEnd("lfcc", n_coeffs=20, n_filters=70, with_deltas=False)
 
 
 class SpectralStats(nn.Module):
