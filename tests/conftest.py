@@ -36,6 +36,16 @@ def reference() -> Path:
 
 
 @pytest.fixture(scope="session")
+def asvspoof_layout(reference, tmp_path_factory) -> Path:
+    """ASVspoof 2019 LA's real protocols in the real layout with an empty FLAC per line (121k
+    of them) and unlisted extras: built once, read only (``asvspoof_protocols_copy`` gives a
+    test protocols of its own to rewrite)."""
+    from tests.skeletons import asvspoof_skeleton
+
+    return asvspoof_skeleton(reference, tmp_path_factory.mktemp("asvspoof"))
+
+
+@pytest.fixture(scope="session")
 def tiny_corpus(tmp_path_factory) -> Path:
     """The ``tiny`` synthetic corpus, generated once per test session (about 25 s on 2 cores)."""
     from dfdetect.data.synthetic import generate_corpus

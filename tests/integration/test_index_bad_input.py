@@ -12,7 +12,7 @@ from dfdetect.data.indexers import build_manifest
 from dfdetect.data.indexers.asvspoof2019 import parse_protocol_line
 from dfdetect.data.manifest import read_manifest, write_manifest
 from dfdetect.errors import DatasetLayoutError, MetadataError
-from tests.skeletons import asvspoof_skeleton, fakeavceleb_skeleton
+from tests.skeletons import asvspoof_protocols_copy, asvspoof_skeleton, fakeavceleb_skeleton
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -46,8 +46,8 @@ def test_truncated_protocol_line_names_file_and_line_and_keeps_old_manifest(refe
     assert out.read_text() == "previous manifest\n"
 
 
-def test_four_column_protocol_variant_is_read(reference, tmp_path):
-    root = asvspoof_skeleton(reference, tmp_path)
+def test_four_column_protocol_variant_is_read(asvspoof_layout, tmp_path):
+    root = asvspoof_protocols_copy(asvspoof_layout, tmp_path / "asv")
     protocols = root / "LA/ASVspoof2019_LA_cm_protocols"
     for path in protocols.glob("*.txt"):
         rewritten = [f"flac {u} {a} {k}" for _, u, _, a, k in
@@ -120,10 +120,9 @@ def test_unreadable_and_empty_media_are_reported_rows_with_probing(reference, tm
     assert frame.loc["real/ffpp_ex_original.png", "modality"] == "image"
 
 
-def test_cli_index_then_validate_prints_the_table(reference, tmp_path, capsys):
-    root = asvspoof_skeleton(reference, tmp_path / "asv")
+def test_cli_index_then_validate_prints_the_table(asvspoof_layout, tmp_path, capsys):
     out = tmp_path / "asv.csv"
-    assert main(["index", "asvspoof2019", "--root", str(root), "--out", str(out),
+    assert main(["index", "asvspoof2019", "--root", str(asvspoof_layout), "--out", str(out),
                  "--no-probe"]) == 0
     assert "121461 rows, 121461 usable" in capsys.readouterr().out
     assert len(read_manifest(out)) == 121461

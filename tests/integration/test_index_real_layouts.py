@@ -8,7 +8,6 @@ from dfdetect.data.indexers import build_manifest
 from dfdetect.data.manifest import usable
 from tests.skeletons import (
     FFPP_METHODS,
-    asvspoof_skeleton,
     fakeavceleb_skeleton,
     ffpp_skeleton,
 )
@@ -58,8 +57,8 @@ def test_ffpp_reports_missing_listed_fakes(reference, tmp_path):
     assert len(usable(frame)) == 5999
 
 
-def test_asvspoof_counts_from_protocols(reference, tmp_path):
-    frame = build_manifest("asvspoof2019", asvspoof_skeleton(reference, tmp_path), probe=False)
+def test_asvspoof_counts_from_protocols(asvspoof_layout):
+    frame = build_manifest("asvspoof2019", asvspoof_layout, probe=False)
     assert (frame.status == "ok").all()
     by_split = {s: frame[frame.split == s] for s in ("train", "val", "test")}
     assert {s: len(f) for s, f in by_split.items()} == {"train": 25380, "val": 24844,

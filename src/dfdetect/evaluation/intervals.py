@@ -31,29 +31,53 @@ def bootstrap_ci(labels, scores, statistic: Callable[[np.ndarray, np.ndarray], f
     """
     labels = np.asarray(labels, int)
     scores = np.asarray(scores, float)
+    picks = _stratified_resamples(labels, reps, seed)
+    return _percentiles([statistic(labels[pick], scores[pick]) for pick in picks])
+
+
+def _stratified_resamples(labels: np.ndarray, reps: int, seed: int) -> np.ndarray:
+    """``(reps, n)`` item indices: each row draws the reals (first) and then the fakes, with
+    replacement, so that every row keeps both classes and their counts."""
     reals, fakes = np.flatnonzero(labels == 0), np.flatnonzero(labels == 1)
     if reals.size == 0 or fakes.size == 0:
         raise ValueError("an interval needs both real and fake items")
     rng = np.random.default_rng(seed)
-    values = np.empty(reps)
-    for i in range(reps):
-        pick = np.concatenate([rng.choice(reals, reals.size), rng.choice(fakes, fakes.size)])
-        values[i] = statistic(labels[pick], scores[pick])
-    low, high = np.nanpercentile(values, [2.5, 97.5])
+    return np.stack([np.concatenate([rng.choice(reals, reals.size),
+                                     rng.choice(fakes, fakes.size)]) for _ in range(reps)])
+
+
+def _percentiles(values) -> list[float]:
+    low, high = np.nanpercentile(np.asarray(values, float), [2.5, 97.5])
     return [float(low), float(high)]
 
 
-def auc_ci(labels, scores, **options) -> list[float]:
+def _resampled_aucs(labels, scores, reps: int, seed: int) -> np.ndarray:
+    """The ROC AUC of each stratified resample (``scores``: one column, or several scored on the
+    same draws), ranked all at once: the numbers ``rank_auc`` gives one resample at a time,
+    without a thousand separate calls (an interval took 0.3 s that way, most of a quick run's
+    evaluation time)."""
+    from scipy.stats import rankdata
+
+    labels = np.asarray(labels, int)
+    picks = _stratified_resamples(labels, reps, seed)
+    n_neg = int((labels == 0).sum())
+    n_pos = labels.size - n_neg
+    ranks = rankdata(np.asarray(scores, float)[picks], axis=1)  # (reps, n[, columns])
+    return (ranks[:, n_neg:].sum(axis=1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+
+
+def auc_ci(labels, scores, *, reps: int = REPS, seed: int = 0) -> list[float]:
     """95 % interval of the ROC AUC (``scores``: higher = more likely fake).
 
     Example:
         >>> auc_ci([0, 0, 0, 1, 1, 1], [0.1, 0.2, 0.3, 0.7, 0.8, 0.9])
         [1.0, 1.0]
     """
-    return bootstrap_ci(labels, scores, rank_auc, **options)
+    return _percentiles(_resampled_aucs(labels, scores, reps, seed))
 
 
-def auc_difference_ci(labels, scores, baseline, **options) -> list[float]:
+def auc_difference_ci(labels, scores, baseline, *, reps: int = REPS,
+                      seed: int = 0) -> list[float]:
     """95 % interval of ``AUC(scores) - AUC(baseline)`` on the same items, paired (each
     resample draws the same items for both): whether one model beats another by more than
     chance on one set.
@@ -66,8 +90,8 @@ def auc_difference_ci(labels, scores, baseline, **options) -> list[float]:
         True
     """
     both = np.stack([np.asarray(scores, float), np.asarray(baseline, float)], 1)
-    return bootstrap_ci(labels, both,
-                        lambda y, s: rank_auc(y, s[:, 0]) - rank_auc(y, s[:, 1]), **options)
+    aucs = _resampled_aucs(labels, both, reps, seed)
+    return _percentiles(aucs[:, 0] - aucs[:, 1])
 
 
 def rank_auc(labels: np.ndarray, scores: np.ndarray) -> float:

@@ -113,6 +113,8 @@ expected LA/ASVspoof2019_LA_cm_protocols/ in it
             continue
         entries, width = read_protocol(protocol)
         log.info("%s: %d entries, %d-column protocol", protocol.name, len(entries), width)
+        # one relative folder per part, not one pathlib round trip per utterance (121k of them)
+        flac = (la / f"ASVspoof2019_LA_{part}" / "flac").relative_to(root).as_posix()
         seen: set[str] = set()
         for entry in entries:
             utt, label = entry["utt"], KEYS[entry["key"]]
@@ -122,8 +124,7 @@ expected LA/ASVspoof2019_LA_cm_protocols/ in it
             rows.append(ManifestRow(
                 sample_id=f"asvspoof2019/{utt}" + (f"~dup{len(rows)}" if duplicate else ""),
                 dataset="asvspoof2019",
-                path=(la / f"ASVspoof2019_LA_{part}" / "flac" / f"{utt}.flac")
-                .relative_to(root).as_posix(),
+                path=f"{flac}/{utt}.flac",
                 modality="audio", label=label, audio_label=label, category=entry["key"],
                 manipulation=attack or ("real" if label == 0 else "spoof"),
                 identity=entry["speaker"], group=entry["speaker"] or utt, split=split,

@@ -31,8 +31,9 @@ def check_files(rows: list[ManifestRow], root: Path, *, probe: bool, workers: in
     """
     todo = [r for r in rows if r.status == "ok"]
     if not probe:
+        listings = _FolderListings(root)
         for row in todo:
-            if not (root / row.path).is_file():
+            if not listings.has_file(row.path):
                 row.status = "missing"
         return
 
@@ -78,3 +79,39 @@ def relative(path: Path, root: Path) -> str:
         'a/b.mp4'
     """
     return Path(os.path.relpath(path, root)).as_posix()
+
+
+class _FolderListings:
+    """Which files exist under ``root``, read one folder listing at a time: a dataset of 121k
+    utterances in three folders costs three directory reads instead of 121k ``stat`` calls
+    (what made indexing without probing take seconds, and far longer on network storage).
+
+    Example:
+        >>> import tempfile
+        >>> root = Path(tempfile.mkdtemp())
+        >>> (root / "a").mkdir()
+        >>> (root / "a" / "x.flac").touch()
+        >>> listings = _FolderListings(root)
+        >>> listings.has_file("a/x.flac"), listings.has_file("a/y.flac"), listings.has_file("b/x")
+        (True, False, False)
+    """
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.folders: dict[str, frozenset[str]] = {}
+
+    def has_file(self, relative: str) -> bool:
+        folder, _, name = relative.replace(os.sep, "/").rpartition("/")
+        if folder not in self.folders:
+            self.folders[folder] = self._files_in(self.root / folder)
+        # a name the listing lacks is asked once more of the file system, which alone knows
+        # its rules (case-insensitive volumes, special names)
+        return name in self.folders[folder] or os.path.isfile(self.root / relative)
+
+    @staticmethod
+    def _files_in(folder: Path) -> frozenset[str]:
+        try:
+            with os.scandir(folder) as entries:
+                return frozenset(e.name for e in entries if e.is_file())  # follows symlinks
+        except OSError:  # missing, not a folder, unreadable: none of its rows exist
+            return frozenset()

@@ -18,6 +18,7 @@ ethnicity × gender.
 from __future__ import annotations
 
 import csv
+import posixpath
 from pathlib import Path, PurePosixPath
 
 from dfdetect.data.manifest import ManifestRow
@@ -103,26 +104,42 @@ expected meta_data.csv in it or in FakeAVCeleb_v1.2/
     entries = read_metadata(meta)
     strata = {e["source"]: (e["race"], e["gender"]) for e in entries}
     split_of = split_groups(strata, seed=seed, strata=strata)
+    base_in_root = base.relative_to(root).as_posix()
+    prefix = "" if base_in_root == "." else base_in_root + "/"
+    folders: dict[str, str] = {}  # each folder column value parsed once (21k rows, few folders)
     rows, seen = [], set()
     for number, entry in enumerate(entries, 2):
         if entry["type"] not in TYPES:
             raise MetadataError(f"{meta}:{number}: unknown type {entry['type']!r}; expected one "
                                 f"of {', '.join(TYPES)}")
         video_label, audio_label = TYPES[entry["type"]]
-        # The folder column starts with the archive's own top folder; the files sit under base.
-        folder = PurePosixPath(entry["path"].replace("\\", "/"))
-        if folder.parts and folder.parts[0].lower().startswith("fakeavceleb"):
-            folder = PurePosixPath(*folder.parts[1:])
-        relpath = (base / folder / entry["filename"]).relative_to(root).as_posix()
-        key = (folder / entry["filename"]).as_posix()
+        if entry["path"] not in folders:
+            folders[entry["path"]] = _folder_under_base(entry["path"])
+        key = posixpath.join(folders[entry["path"]], entry["filename"])
         duplicate = key in seen
         seen.add(key)
         rows.append(ManifestRow(
-            sample_id="fakeavceleb/" + str(PurePosixPath(key).with_suffix(""))
+            sample_id="fakeavceleb/" + posixpath.splitext(key)[0]
             + (f"~dup{number}" if duplicate else ""),
-            dataset="fakeavceleb", path=relpath, modality="audiovisual",
+            dataset="fakeavceleb", path=prefix + key, modality="audiovisual",
             label=max(video_label, audio_label), video_label=video_label, audio_label=audio_label,
             category=entry["type"], manipulation=entry["method"], identity=entry["source"],
             group=entry["source"], split=split_of[entry["source"]], gender=entry["gender"],
             ethnicity=entry["race"], status="duplicate" if duplicate else "ok"))
     return rows
+
+
+def _folder_under_base(column: str) -> str:
+    """The metadata's folder column as a folder under the dataset's base: the column starts
+    with the archive's own top folder, and the files sit under base.
+
+    Example:
+        >>> _folder_under_base("FakeAVCeleb/RealVideo-RealAudio/African/men/id00076")
+        'RealVideo-RealAudio/African/men/id00076'
+        >>> _folder_under_base("FakeAVCeleb")
+        ''
+    """
+    folder = PurePosixPath(column.replace("\\", "/"))
+    if folder.parts and folder.parts[0].lower().startswith("fakeavceleb"):
+        folder = PurePosixPath(*folder.parts[1:])
+    return "" if folder == PurePosixPath() else folder.as_posix()
