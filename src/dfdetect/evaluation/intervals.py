@@ -21,12 +21,12 @@ def bootstrap_ci(labels, scores, statistic: Callable[[np.ndarray, np.ndarray], f
     stratified resamples.
 
     Example:
-        >>> from sklearn.metrics import roc_auc_score
         >>> rng = np.random.default_rng(0)
         >>> y = np.repeat([0, 1], 50)
         >>> s = y + rng.normal(0, 1, 100)
-        >>> low, high = bootstrap_ci(y, s, roc_auc_score)
-        >>> low < roc_auc_score(y, s) < high
+        >>> gap = lambda y, s: s[y == 1].mean() - s[y == 0].mean()  # any statistic
+        >>> low, high = bootstrap_ci(y, s, gap)
+        >>> bool(low < gap(y, s) < high)
         True
     """
     labels = np.asarray(labels, int)
@@ -42,8 +42,11 @@ def _stratified_resamples(labels: np.ndarray, reps: int, seed: int) -> np.ndarra
     if reals.size == 0 or fakes.size == 0:
         raise ValueError("an interval needs both real and fake items")
     rng = np.random.default_rng(seed)
-    return np.stack([np.concatenate([rng.choice(reals, reals.size),
-                                     rng.choice(fakes, fakes.size)]) for _ in range(reps)])
+    # the draws of rng.choice(reals, reals.size) and then of fakes, the same stream without
+    # choice's per-call checks (2000 calls per interval)
+    return np.stack([np.concatenate([reals[rng.integers(0, reals.size, reals.size)],
+                                     fakes[rng.integers(0, fakes.size, fakes.size)]])
+                     for _ in range(reps)])
 
 
 def _percentiles(values) -> list[float]:
