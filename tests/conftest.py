@@ -46,6 +46,17 @@ def asvspoof_layout(reference, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def fakeavceleb_layout(reference, tmp_path_factory) -> Path:
+    """FakeAVCeleb's real ``meta_data.csv`` with an empty mp4 per row (21k): built once, read
+    only (``fakeavceleb_metadata_copy`` gives a test metadata of its own to rewrite)."""
+    from tests.skeletons import fakeavceleb_skeleton
+
+    root = tmp_path_factory.mktemp("fakeavceleb")
+    fakeavceleb_skeleton(reference, root)
+    return root
+
+
+@pytest.fixture(scope="session")
 def tiny_corpus(tmp_path_factory) -> Path:
     """The ``tiny`` synthetic corpus, generated once per test session (about 25 s on 2 cores)."""
     from dfdetect.data.synthetic import generate_corpus

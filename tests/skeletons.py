@@ -61,13 +61,30 @@ def asvspoof_skeleton(reference: Path, root: Path, files: bool = True) -> Path:
 def asvspoof_protocols_copy(skeleton: Path, root: Path) -> Path:
     """A layout with its own copy of ``skeleton``'s protocols (to rewrite) whose audio folders
     link to ``skeleton``'s, so that a test can edit protocols without touching 121k files."""
-    (root / "LA").mkdir(parents=True)
-    for folder in (skeleton / "LA").iterdir():
-        if folder.name.endswith("_cm_protocols"):
-            shutil.copytree(folder, root / "LA" / folder.name)
-        else:
-            (root / "LA" / folder.name).symlink_to(folder, target_is_directory=True)
+    _copy_linking(skeleton / "LA", root / "LA", lambda p: p.name.endswith("_cm_protocols"))
     return root
+
+
+def fakeavceleb_metadata_copy(skeleton: Path, root: Path, own: tuple[str, ...] = ()) -> Path:
+    """Like :func:`asvspoof_protocols_copy` for a :func:`fakeavceleb_skeleton` root: its own
+    ``meta_data.csv`` (returned: the base folder) and its own copies of the folders ``own``
+    names (to delete from), every other video folder linked."""
+    base = root / "FakeAVCeleb_v1.2"
+    _copy_linking(skeleton / "FakeAVCeleb_v1.2", base, lambda p: p.is_file() or p.name in own)
+    return base
+
+
+def _copy_linking(source: Path, target: Path, copied) -> None:
+    """``target`` with a copy of each entry of ``source`` that ``copied`` names, links to
+    the others."""
+    target.mkdir(parents=True)
+    for entry in source.iterdir():
+        if not copied(entry):
+            (target / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+        elif entry.is_dir():
+            shutil.copytree(entry, target / entry.name)
+        else:
+            shutil.copy(entry, target / entry.name)
 
 
 def fakeavceleb_skeleton(reference: Path, root: Path) -> Path:

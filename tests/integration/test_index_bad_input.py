@@ -12,7 +12,11 @@ from dfdetect.data.indexers import build_manifest
 from dfdetect.data.indexers.asvspoof2019 import parse_protocol_line
 from dfdetect.data.manifest import read_manifest, write_manifest
 from dfdetect.errors import DatasetLayoutError, MetadataError
-from tests.skeletons import asvspoof_protocols_copy, asvspoof_skeleton, fakeavceleb_skeleton
+from tests.skeletons import (
+    asvspoof_protocols_copy,
+    asvspoof_skeleton,
+    fakeavceleb_metadata_copy,
+)
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -66,8 +70,8 @@ def test_protocol_parser_reasons():
         parse_protocol_line("LA_0079 LA_T_1")
 
 
-def test_fakeavceleb_csv_with_missing_column_is_one_line(reference, tmp_path):
-    base = fakeavceleb_skeleton(reference, tmp_path)
+def test_fakeavceleb_csv_with_missing_column_is_one_line(fakeavceleb_layout, tmp_path):
+    base = fakeavceleb_metadata_copy(fakeavceleb_layout, tmp_path)
     meta = base / "meta_data.csv"
     lines = meta.read_text().splitlines()
     meta.write_text("\n".join(line.rsplit(",", 4)[0] + "," + line.rsplit(",", 3)[2] + ","
@@ -76,8 +80,8 @@ def test_fakeavceleb_csv_with_missing_column_is_one_line(reference, tmp_path):
         build_manifest("fakeavceleb", tmp_path, probe=False)
 
 
-def test_fakeavceleb_owners_header_form_gives_the_same_rows(reference, tmp_path):
-    base = fakeavceleb_skeleton(reference, tmp_path / "a")
+def test_fakeavceleb_owners_header_form_gives_the_same_rows(fakeavceleb_layout, tmp_path):
+    base = fakeavceleb_metadata_copy(fakeavceleb_layout, tmp_path / "a")
     shared = build_manifest("fakeavceleb", base, probe=False)
     lines = (base / "meta_data.csv").read_text().splitlines()
     owners = ["source,target1,target2,method,category,type,race,gender,path,"]
@@ -87,8 +91,8 @@ def test_fakeavceleb_owners_header_form_gives_the_same_rows(reference, tmp_path)
     assert original.equals(shared)
 
 
-def test_fakeavceleb_missing_file_is_a_reported_row(reference, tmp_path):
-    base = fakeavceleb_skeleton(reference, tmp_path)
+def test_fakeavceleb_missing_file_is_a_reported_row(fakeavceleb_layout, tmp_path):
+    base = fakeavceleb_metadata_copy(fakeavceleb_layout, tmp_path, own=("RealVideo-RealAudio",))
     victim = next((base / "RealVideo-RealAudio").rglob("*.mp4"))
     victim.unlink()
     frame = build_manifest("fakeavceleb", base, probe=False)

@@ -8,7 +8,6 @@ from dfdetect.data.indexers import build_manifest
 from dfdetect.data.manifest import usable
 from tests.skeletons import (
     FFPP_METHODS,
-    fakeavceleb_skeleton,
     ffpp_skeleton,
 )
 
@@ -72,8 +71,8 @@ def test_asvspoof_counts_from_protocols(asvspoof_layout):
     assert frame.identity.str.startswith("LA_").all()
 
 
-def test_fakeavceleb_counts_labels_and_identity_disjoint_split(reference, tmp_path):
-    frame = build_manifest("fakeavceleb", fakeavceleb_skeleton(reference, tmp_path), probe=False)
+def test_fakeavceleb_counts_labels_and_identity_disjoint_split(fakeavceleb_layout):
+    frame = build_manifest("fakeavceleb", fakeavceleb_layout, probe=False)
     assert len(frame) == 21566
     assert (frame.status == "duplicate").sum() == 22
     ok = usable(frame)
@@ -94,8 +93,8 @@ def test_fakeavceleb_counts_labels_and_identity_disjoint_split(reference, tmp_pa
     assert set(reals.split) == {"train", "val", "test"}
 
 
-def test_fakeavceleb_split_is_seeded(reference, tmp_path):
-    root = fakeavceleb_skeleton(reference, tmp_path)
+def test_fakeavceleb_split_is_seeded(fakeavceleb_layout):
+    root = fakeavceleb_layout
     first = build_manifest("fakeavceleb", root, probe=False, seed=3)
     again = build_manifest("fakeavceleb", root, probe=False, seed=3)
     other = build_manifest("fakeavceleb", root, probe=False, seed=4)
