@@ -45,6 +45,12 @@ the logistic and the short-time scores, each standardised on the fold's training
 (``fused_hifigan_lfcc``: with the LFCC statistics in the logistic half). The
 ``..._no_hifigan`` means leave out the HiFi-GAN family's folds, which are not unseen where
 HiFi-GAN copies are trained on.
+The settings of session 16 take from the shipped recipe (``with_soundtracks_lfcc``) one way
+the LFCC baseline's fitting differs at a time: ``lfcc_clean_only`` trains on each clip's
+clean window only (no channel copies), ``lfcc_no_piper`` without the Piper clips,
+``without_soundtracks_lfcc`` without the soundtracks, ``lfcc_whole_clips`` fits and scores
+the statistics of whole clean clips instead of 4 s windows; ``lfcc_baseline_fitting`` does all
+of these at once (the baseline's fitting on the shipped features).
 
 Prints one JSON line: per setting the per-source / per-family figures and their means, with
 ``n`` (windows) for each. This is the study that decided ``VoiceTrainConfig.soundtracks``.
@@ -128,6 +134,13 @@ class Setting(NamedTuple):
     vocoder: str = ""  # whose copies of the real clips join as more fakes (data.vocoded)
     # or "short_time": the CRNN on the front end (FRONT columns); or "fused": both, summed
     learner: str = "logistic"
+    # which rows a fit trains on (the folds and the scored rows stay the same): "clean"
+    # (each clip's clean window only, no channel copies), "no_piper" (no Piper clips), or
+    # both joined by "+"; "" trains on all of the fold's rows
+    train_rows: str = ""
+    # one row per clip: the statistics of the whole clean clip instead of 4 s windows (as the
+    # LFCC baseline is fitted and scored); SPECTRAL and LFCC columns only
+    whole: bool = False
 
 
 SETTINGS = {"with_soundtracks": Setting(True, False, SPECTRAL),
@@ -157,16 +170,27 @@ SETTINGS = {"with_soundtracks": Setting(True, False, SPECTRAL),
             # the same with the LFCC baseline's statistics beside the long-term spectrum's in
             # its logistic half (they lowered the unseen-real FPR of the logistic model)
             "fused_hifigan_lfcc": Setting(True, False, np.r_[SPECTRAL, LFCC, FRONT], "hifigan",
-                                          "fused")}
+                                          "fused"),
+            # session 16: the shipped recipe less one of the ways the LFCC baseline's fitting
+            # differs from it at a time, then all of them (the baseline's fitting on the
+            # shipped features)
+            "lfcc_clean_only": Setting(True, False, np.r_[SPECTRAL, LFCC], train_rows="clean"),
+            "lfcc_no_piper": Setting(True, False, np.r_[SPECTRAL, LFCC], train_rows="no_piper"),
+            "without_soundtracks_lfcc": Setting(False, False, np.r_[SPECTRAL, LFCC]),
+            "lfcc_whole_clips": Setting(True, False, np.r_[SPECTRAL, LFCC], whole=True),
+            "lfcc_baseline_fitting": Setting(False, False, np.r_[SPECTRAL, LFCC],
+                                             train_rows="no_piper", whole=True)}
 
 
 def windows(build: Path, seed: int = 0, *, vocoders: tuple[str, ...] = (),
-            speaker: bool = True) -> pd.DataFrame:
+            speaker: bool = True, whole: bool = False) -> pd.DataFrame:
     """One row per window: clip, label, source, family, soundtrack flag, clean flag, features
     (see :class:`StudyFeatures`); for each of ``vocoders`` (``griffin_lim``, ``hifigan``),
     each real clip's copy by it too (label fake, family ``vocoded``, ``vocoder`` its name,
     ``parent`` its real clip; drawn from a generator of its own, so the other rows are the
-    same either way)."""
+    same either way). With ``whole``, each clip's whole clean recording too (``whole`` true,
+    ``clean`` true; SPECTRAL and LFCC columns, zeros in the others; it draws nothing, so the
+    windows are the same either way)."""
     from dfdetect.data.manifest import manifest_root, read_manifest, usable
     from dfdetect.data.vocoded import neural_vocode, vocode
     from dfdetect.default_model.voice import SOUNDTRACK_GENERATOR, clip_statistics, recording_set
@@ -183,11 +207,14 @@ def windows(build: Path, seed: int = 0, *, vocoders: tuple[str, ...] = (),
     for i, row in manifest.iterrows():
         clip = {"label": int(row.label), "source": sources[i], "parent": i, "vocoded": False,
                 "vocoder": "", "recording_set": recording_set(row.group),
-                "family": family(generators[i]),
+                "family": family(generators[i]), "whole": False,
                 "soundtrack": generators[i] == SOUNDTRACK_GENERATOR}
         features, _ = clip_statistics(net, manifest.iloc[[i]], root, 4, rng)
         parts.append(pd.DataFrame({"clip_id": i, **clip, "clean": np.arange(len(features)) == 0,
                                    "x": list(features)}))
+        if whole:
+            parts.append(pd.DataFrame({"clip_id": i, **clip, "whole": True, "clean": True,
+                                       "x": [whole_clip_statistics(net, root / row.path)]}))
         for k, name in enumerate(vocoders if not row.label else ()):
             features, _ = clip_statistics(net, manifest.iloc[[i]], root, 4, copies_rng,
                                           transform=transforms[name])
@@ -196,6 +223,30 @@ def windows(build: Path, seed: int = 0, *, vocoders: tuple[str, ...] = (),
                 "family": "vocoded", "vocoded": True, "vocoder": name,
                 "clean": np.arange(len(features)) == 0, "x": list(features)}))
     return pd.concat(parts, ignore_index=True)
+
+
+def whole_clip_statistics(net: StudyFeatures, path: Path) -> np.ndarray:
+    """The SPECTRAL and LFCC statistics of a whole recording (zeros in the other columns,
+    whose front ends need a fixed length)."""
+    import torch
+
+    from dfdetect.default_model.baselines import lfcc_statistics
+    from dfdetect.media.audio import load_audio
+
+    wave = load_audio(path)
+    x = np.zeros(net.embedding_dim, np.float32)
+    with torch.no_grad():
+        x[SPECTRAL] = net.spectral.statistics(torch.from_numpy(wave)[None])[0].numpy()
+    x[LFCC] = lfcc_statistics(wave)
+    return x
+
+
+def _training_rows(rows: pd.DataFrame, which: str) -> pd.DataFrame:
+    """The rows a fit trains on (``Setting.train_rows``)."""
+    for rule in filter(None, which.split("+")):
+        keep = {"clean": rows.clean, "no_piper": rows.source != "piper"}[rule]
+        rows = rows[keep]
+    return rows
 
 
 def _without_copies(data: pd.DataFrame, train: pd.Series, held: pd.Series) -> pd.Series:
@@ -248,12 +299,17 @@ def _fit_fused(train: pd.DataFrame, strength: float, seed: int):
 
 
 def fitter(setting: Setting, strength: float, seed: int = 0):
-    """``rows → (rows → scores)``: the setting's learner fitted on ``rows``."""
-    if setting.learner == "short_time":
-        return lambda rows: _fit_short_time(rows, seed)
-    if setting.learner == "fused":
-        return lambda rows: _fit_fused(rows, strength, seed)
-    return lambda rows: _fit(rows, strength, setting.balanced)
+    """``rows → (rows → scores)``: the setting's learner fitted on ``rows`` (those of them
+    its ``train_rows`` keeps)."""
+    def fit(rows: pd.DataFrame):
+        rows = _training_rows(rows, setting.train_rows)
+        if setting.learner == "short_time":
+            return _fit_short_time(rows, seed)
+        if setting.learner == "fused":
+            return _fit_fused(rows, strength, seed)
+        return _fit(rows, strength, setting.balanced)
+
+    return fit
 
 
 def study(data: pd.DataFrame, fit) -> dict:
@@ -354,14 +410,17 @@ def main() -> None:
     for seed in seeds:
         data = windows(args.build, seed,
                        vocoders=tuple(sorted({c.vocoder for c in chosen.values()} - {""})),
-                       speaker=any(np.isin(SPEAKER, c.columns).any() for c in chosen.values()))
-        result.update(windows=int((~data.vocoded).sum()), vocoded_windows=int(data.vocoded.sum()),
-                      soundtrack_windows=int((data.soundtrack & ~data.vocoded).sum()))
+                       speaker=any(np.isin(SPEAKER, c.columns).any() for c in chosen.values()),
+                       whole=any(c.whole for c in chosen.values()))
+        windowed = ~data.vocoded & ~data.whole
+        result.update(windows=int(windowed.sum()), vocoded_windows=int(data.vocoded.sum()),
+                      soundtrack_windows=int((data.soundtrack & windowed).sum()))
         for strength in args.c or VoiceTrainConfig().c_grid:
             for name, setting in chosen.items():
                 if setting.tracks and not data.soundtrack.any():
                     continue
-                rows = data[~data.vocoded | (data.vocoder == setting.vocoder)]
+                rows = data[(~data.vocoded | (data.vocoder == setting.vocoder))
+                            & (data.whole == setting.whole)]
                 rows = rows if setting.tracks else rows[~rows.soundtrack]
                 rows = rows.reset_index(drop=True).assign(
                     x=[x[setting.columns] for x in rows.x])

@@ -103,3 +103,23 @@ def test_the_fused_learner_sums_both_models_standardised_on_training_reals(bench
     assert scores.shape == (32,) and roc_auc_score(labels, scores) > 0.9
     reals = scores[labels == 0]  # each part has mean 0 on the training reals: so has the sum
     assert abs(reals.mean()) < 1e-3
+
+
+def test_a_setting_trains_only_on_the_rows_it_names_and_scores_every_fold_alike(bench,
+                                                                              monkeypatch):
+    data = windows(np.random.default_rng(4))
+    data.loc[data.index % 4 != 0, "clean"] = False  # three channel copies to each clean row
+    seen = []
+
+    def fit(rows):
+        seen.append(rows)
+        return lambda held: np.asarray(held.x.map(lambda x: x[0]))
+
+    monkeypatch.setattr(bench, "_fit", lambda rows, *_: fit(rows))
+    setting = bench.SETTINGS["lfcc_baseline_fitting"]._replace(train_rows="clean+no_piper")
+    study = bench.study(data, bench.fitter(setting, 1.0))
+    assert seen and all(rows.clean.all() and (rows.source != "piper").all() for rows in seen)
+    full = bench.study(data, lambda rows: fit(rows))  # the folds score the same rows
+    assert {k: v["n_fake"] for k, v in study["auc_unseen_family"].items()} == {
+        k: v["n_fake"] for k, v in full["auc_unseen_family"].items()}
+    assert "piper" in study["auc_unseen_family"]
