@@ -113,6 +113,26 @@ def test_the_face_set_makes_regenerated_fakes_when_asked(items):
     assert torch.equal(unused[1][0], plain[1][0])
 
 
+def test_a_held_out_kind_of_fake_is_never_drawn_and_one_kind_alone_can_be(items):
+    from dfdetect.default_model.faces import KINDS, BlendTrainConfig, fake_options
+
+    options = {"swap_fraction": 0.25, "regenerator": _Black(), "regenerated": 1 / 3}
+    rng = np.random.default_rng(0)
+    drawn = {kind: [BlendedFaces(items, lambda x: x, kinds=tuple(k for k in KINDS if k != kind),
+                                 **options).fake_recipe(rng, i % 6)["kind"] for i in range(60)]
+             for kind in KINDS}
+    for kind, kinds in drawn.items():  # the two others both still drawn
+        assert kind not in kinds and len(set(kinds)) == 2, (kind, set(kinds))
+    alone = BlendedFaces(items, lambda x: x, kinds=("swap",), **options)
+    assert {alone.fake_recipe(rng, i % 6)["kind"] for i in range(20)} == {"swap"}
+    with pytest.raises(DfdetectError, match="regenerated"):  # no regenerator: none to draw
+        BlendedFaces(items, lambda x: x, kinds=("regenerated",))
+    with pytest.raises(DfdetectError, match="unknown kind"):
+        fake_options(BlendTrainConfig(held_out="deepfake", regenerated=0.0), None)
+    assert fake_options(BlendTrainConfig(held_out="swap", regenerated=0.0), None)["kinds"] == (
+        "blend", "regenerated")
+
+
 def test_a_regenerator_too_short_to_warm_up_is_refused_and_a_short_one_trains(items, tmp_path):
     with pytest.raises(DfdetectError, match="at least 4"):
         train_regenerator(items[:4], items[4:], tmp_path, RegeneratorConfig(steps=3),

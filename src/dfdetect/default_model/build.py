@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 
 from dfdetect.default_model.baselines import face_baseline_recipe
 from dfdetect.default_model.clips import ClipTrainConfig, clip_stage
@@ -100,25 +99,14 @@ def _voice(realdata: Path, out: Path, config: DefaultModelConfig) -> dict:
     return {"checkpoint": str(checkpoint), **record}
 
 
-@torch.no_grad()
 def _face_scores(model, config, items: list[dict], fakes: bool) -> np.ndarray:
     """Scan-procedure scores of validation faces: per item, sigmoid of the mean logit over its
     stored frames (what the mean-pool video branch computes), or of one blend per item."""
     from dfdetect.data.face_frames import face_transforms
-    from dfdetect.default_model.faces import BlendedFaces
+    from dfdetect.default_model.faces import BlendedFaces, face_scores
 
     prepare = face_transforms(config)
-    if fakes:
-        data = BlendedFaces(items, prepare)
-        batch = torch.stack([data[2 * i + 1][0] for i in range(len(items))])
-        return torch.sigmoid(model(batch)).numpy()
-    from dfdetect.data.face_frames import load_crop
-
-    scores = []
-    for item in items:
-        batch = torch.stack([prepare(load_crop(path)) for path, _ in item["frames"]])
-        scores.append(float(torch.sigmoid(model(batch).mean())))
-    return np.asarray(scores)
+    return face_scores(model, prepare, items, BlendedFaces(items, prepare) if fakes else None)
 
 
 def _thresholds(out: Path, config: DefaultModelConfig, stages: dict, faces: str) -> dict:

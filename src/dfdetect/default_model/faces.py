@@ -33,6 +33,9 @@ from dfdetect.errors import DfdetectError
 log = logging.getLogger(__name__)
 
 
+KINDS = ("blend", "swap", "regenerated")  # the kinds of fake BlendedFaces makes
+
+
 @dataclass
 class BlendTrainConfig:
     """How the face model learns from real faces (``dfdetect train default`` options)."""
@@ -57,6 +60,10 @@ class BlendTrainConfig:
     patience: int = 4
     seed: int = 0
     num_workers: int = 2
+    # a kind of fake ("blend", "swap" or "regenerated") never drawn in training or validation:
+    # the leave-one-recipe-out study (bench/face_recipes.py) judges a recipe on the kind it
+    # did not see; "" (the shipped model) draws every kind
+    held_out: str = ""
 
 
 def face_items(manifest: pd.DataFrame, workdir: Path, split: str) -> list[dict]:
@@ -98,7 +105,8 @@ class BlendedFaces(Dataset):
 
     def __init__(self, items: list[dict], prepare, *, train: bool = False, seed: int = 0,
                  swap_fraction: float = 0.25, low_resolution: float = 0.3,
-                 h264: float = 0.0, regenerator=None, regenerated: float = 0.0) -> None:
+                 h264: float = 0.0, regenerator=None, regenerated: float = 0.0,
+                 kinds: tuple[str, ...] = KINDS) -> None:
         self.items, self.prepare, self.train, self.seed = items, prepare, train, seed
         self.swap_fraction, self.low_resolution, self.h264 = swap_fraction, low_resolution, h264
         self.regenerator, self.regenerated = regenerator, regenerated
@@ -106,6 +114,14 @@ class BlendedFaces(Dataset):
         # swap donors of each item: everyone of another group (computed once, not per draw)
         groups = np.array([item["group"] for item in items])
         self.donors = [np.flatnonzero(groups != group) for group in groups]
+        self.kinds = tuple(kinds)
+        always_regenerated = regenerator is not None and regenerated >= 1
+        drawn = {"regenerated": regenerator is not None and regenerated > 0,
+                 "swap": swap_fraction > 0 and len(set(groups)) > 1 and not always_regenerated,
+                 "blend": (swap_fraction < 1 or len(set(groups)) < 2) and not always_regenerated}
+        if items and not any(drawn.get(kind, False) for kind in self.kinds):
+            raise DfdetectError(f"no fake of the kinds {', '.join(self.kinds)} can be drawn "
+                                "with these options")
 
     def __len__(self) -> int:
         return 2 * len(self.items)
@@ -121,7 +137,13 @@ class BlendedFaces(Dataset):
     def fake_recipe(self, rng: np.random.Generator, index: int) -> dict:
         """Every random choice of one fake of item ``index``: blend parameters, the kind
         (regenerated, swap with a donor face drawn here, or self-blend) and its own draws.
-        The same recipe applied to every frame of a clip makes a consistent fake clip."""
+        The same recipe applied to every frame of a clip makes a consistent fake clip. A kind
+        outside ``kinds`` is drawn again (the others keep their relative shares)."""
+        while (recipe := self._draw_recipe(rng, index))["kind"] not in self.kinds:
+            pass
+        return recipe
+
+    def _draw_recipe(self, rng: np.random.Generator, index: int) -> dict:
         recipe = {"params": blend_params(rng), "kind": "blend"}
         others = self.donors[index]
         # the extra draw only with a regenerator: blend-only sets stay as they were
@@ -172,6 +194,30 @@ class BlendedFaces(Dataset):
             image = h264_round_trip(image, int(rng.integers(18, 41)))
         tensor = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)
         return self.prepare(tensor), torch.tensor(float(fake))
+
+
+@torch.no_grad()
+def face_scores(model, prepare, items: list[dict], fakes: BlendedFaces | None = None,
+                ) -> np.ndarray:
+    """Scores of stored faces the way a scan scores them: per item, the sigmoid of the mean
+    logit over its stored frames; with ``fakes`` (a :class:`BlendedFaces` over the same
+    items, not in training mode), of its fake of each item (frame 0, the recipe fixed by
+    the item's index).
+
+    Example:
+        >>> face_scores(torch.nn.Identity(), lambda x: x, []).shape
+        (0,)
+    """
+    from dfdetect.data.face_frames import load_crop
+
+    if fakes is not None:
+        batch = torch.stack([fakes[2 * i + 1][0] for i in range(len(items))])
+        return torch.sigmoid(model(batch)).numpy()
+    scores = []
+    for item in items:
+        batch = torch.stack([prepare(load_crop(path)) for path, _ in item["frames"]])
+        scores.append(float(torch.sigmoid(model(batch).mean())))
+    return np.asarray(scores)
 
 
 def _module(spatial_config, blend: BlendTrainConfig, steps_per_epoch: int):
@@ -234,8 +280,11 @@ def fake_options(blend: BlendTrainConfig, regenerator: str | os.PathLike | None)
         >>> fake_options(BlendTrainConfig(regenerated=0.0), None)["swap_fraction"]
         0.25
     """
+    if blend.held_out and blend.held_out not in KINDS:
+        raise DfdetectError(f"unknown kind of fake {blend.held_out!r}: {', '.join(KINDS)}")
     options = {"swap_fraction": blend.swap_fraction, "low_resolution": blend.low_resolution,
-               "h264": blend.h264, "regenerated": blend.regenerated}
+               "h264": blend.h264, "regenerated": blend.regenerated,
+               "kinds": tuple(k for k in KINDS if k != blend.held_out)}
     if blend.regenerated > 0:
         if regenerator is None:
             raise DfdetectError("regenerated fakes need a regenerator checkpoint")

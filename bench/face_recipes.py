@@ -1,0 +1,136 @@
+"""Leave-one-recipe-out study of the default face model's recipe, on the ``train``-role rows
+of a default-model build only (holdout never read): a train-only way to judge a face change.
+
+    python bench/face_recipes.py --build runs/default --out runs/face_recipes [--epochs 3]
+    python bench/face_recipes.py --build runs/default --out runs/face_recipes \\
+        --name native_224 --set image_size=224
+
+The face model learns from three kinds of fake made from real faces (``blend``: self-blends,
+``swap``: landmark-aligned swaps between two people, ``regenerated``: faces drawn by the
+regenerator). Every real tool it is judged on is unseen, so the question a recipe change must
+answer is how well a model catches a *kind of fake it never saw*. For each kind: train the
+recipe (``BlendTrainConfig`` with ``--set`` overrides, ``--epochs`` of them, selected on
+validation) without that kind in training or validation (``BlendTrainConfig.held_out``),
+then score the build's validation faces as a scan does (mean logit over the stored frames)
+against one fake of the held-out kind of each (``unseen``), and of the kinds it trained on
+(``seen``, the gap between the two is what the model learnt of its own recipes only). Each
+AUC with ``n`` and a 95 % bootstrap interval; ``mean_unseen_auc`` is the headline.
+
+A fold's ``result.json`` is written last, atomically: a killed study goes on from the folds
+it finished. Prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+
+def _value(text: str):
+    """``--set`` values: an int, a float, or the text itself."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def recipe(epochs: int, held_out: str, overrides: dict):
+    """The shipped face recipe with ``overrides``, trained ``epochs`` without ``held_out``.
+
+    Example:
+        >>> r = recipe(3, "swap", {"image_size": 224})
+        >>> r.epochs, r.patience, r.held_out, r.image_size
+        (3, 3, 'swap', 224)
+    """
+    from dfdetect.default_model.faces import BlendTrainConfig
+
+    fields = {f.name for f in dataclasses.fields(BlendTrainConfig)}
+    unknown = set(overrides) - fields
+    if unknown:
+        raise SystemExit(f"--set: no recipe field {', '.join(sorted(unknown))}")
+    return dataclasses.replace(BlendTrainConfig(), epochs=epochs, patience=epochs,
+                               held_out=held_out, **overrides)
+
+
+def fold(build: Path, folder: Path, blend, regenerator: Path) -> dict:
+    """Train ``blend`` (one held-out kind) into ``folder`` and score the validation faces."""
+    from sklearn.metrics import roc_auc_score
+
+    from dfdetect.data.face_frames import face_transforms
+    from dfdetect.data.manifest import read_manifest
+    from dfdetect.default_model.faces import (
+        KINDS,
+        BlendedFaces,
+        face_items,
+        face_scores,
+        fake_options,
+        train_faces,
+    )
+    from dfdetect.evaluation.intervals import auc_ci
+    from dfdetect.recipes.checkpoints import load_spatial_model
+
+    started = time.perf_counter()
+    checkpoint = train_faces(build / "faces.csv", build / "work", folder, blend,
+                             regenerator=regenerator, progress=False)
+    trained_s = time.perf_counter() - started
+    model, config = load_spatial_model(checkpoint)
+    model.eval()
+    items = face_items(read_manifest(build / "faces.csv"), build / "work", "val")
+    prepare = face_transforms(config)
+    options = fake_options(dataclasses.replace(blend, held_out=""), regenerator)
+    reals = face_scores(model, prepare, items)
+    result = {"held_out": blend.held_out, "checkpoint": str(checkpoint),
+              "train_s": round(trained_s, 1)}
+    seen = tuple(k for k in KINDS if k != blend.held_out)
+    for name, kinds in (("unseen", (blend.held_out,)), ("seen", seen)):
+        faces = BlendedFaces(items, prepare, seed=blend.seed, **{**options, "kinds": kinds})
+        fakes = face_scores(model, prepare, items, faces)
+        labels = [0] * len(reals) + [1] * len(fakes)
+        scores = [*reals, *fakes]
+        result[name] = {"auc": round(float(roc_auc_score(labels, scores)), 3),
+                        "ci95": [round(v, 3) for v in auc_ci(labels, scores)],
+                        "n_real": len(reals), "n_fake": len(fakes)}
+    return result
+
+
+def main() -> None:
+    from dfdetect.default_model.faces import KINDS
+    from dfdetect.fsutil import atomic_path
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", type=Path, required=True,
+                        help="a `dfdetect train default` output folder (faces.csv, work/, "
+                             "regenerator/)")
+    parser.add_argument("--out", type=Path, required=True, help="where the folds train")
+    parser.add_argument("--name", default="shipped", help="this setting's name")
+    parser.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE",
+                        help="recipe fields that differ from the shipped recipe")
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--held-out", nargs="*", choices=KINDS, default=list(KINDS))
+    args = parser.parse_args()
+    overrides = dict(item.split("=", 1) for item in args.set)
+    overrides = {key: _value(value) for key, value in overrides.items()}
+    regenerator = args.build / "regenerator" / "regenerator.safetensors"
+    folds = {}
+    for kind in args.held_out:
+        folder = args.out / args.name / kind
+        done = folder / "result.json"
+        if not done.is_file():
+            result = fold(args.build, folder, recipe(args.epochs, kind, overrides), regenerator)
+            with atomic_path(done) as partial:
+                partial.write_text(json.dumps(result))
+        folds[kind] = json.loads(done.read_text())
+    mean = {side: round(sum(f[side]["auc"] for f in folds.values()) / len(folds), 3)
+            for side in ("unseen", "seen")}
+    print(json.dumps({"bench": "face_recipes", "build": str(args.build), "name": args.name,
+                      "set": overrides, "epochs": args.epochs, "folds": folds,
+                      "mean_unseen_auc": mean["unseen"], "mean_seen_auc": mean["seen"]}))
+
+
+if __name__ == "__main__":
+    main()
