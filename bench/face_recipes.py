@@ -14,7 +14,10 @@ validation) without that kind in training or validation (``BlendTrainConfig.held
 then score the build's validation faces as a scan does (mean logit over the stored frames)
 against one fake of the held-out kind of each (``unseen``), and of the kinds it trained on
 (``seen``, the gap between the two is what the model learnt of its own recipes only). Each
-AUC with ``n`` and a 95 % bootstrap interval; ``mean_unseen_auc`` is the headline.
+AUC with ``n`` and a 95 % bootstrap interval; ``mean_unseen_auc`` is the headline. The
+scores are kept (reals first), so that two settings compare paired on the same faces and
+fakes (``--against NAME``: per fold, the 95 % interval of this setting's unseen AUC minus
+that setting's).
 
 A fold's ``result.json`` is written last, atomically: a killed study goes on from the folds
 it finished. Prints one JSON line.
@@ -94,7 +97,10 @@ def fold(build: Path, folder: Path, blend, regenerator: Path) -> dict:
         scores = [*reals, *fakes]
         result[name] = {"auc": round(float(roc_auc_score(labels, scores)), 3),
                         "ci95": [round(v, 3) for v in auc_ci(labels, scores)],
-                        "n_real": len(reals), "n_fake": len(fakes)}
+                        "n_real": len(reals), "n_fake": len(fakes),
+                        # the fakes are the same for every setting (their recipe is fixed
+                        # by the item's index), so two settings compare paired
+                        "scores": [round(float(v), 6) for v in scores]}
     return result
 
 
@@ -112,6 +118,8 @@ def main() -> None:
                         help="recipe fields that differ from the shipped recipe")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--held-out", nargs="*", choices=KINDS, default=list(KINDS))
+    parser.add_argument("--against", default=None,
+                        help="a setting already studied in --out: paired differences")
     args = parser.parse_args()
     overrides = dict(item.split("=", 1) for item in args.set)
     overrides = {key: _value(value) for key, value in overrides.items()}
@@ -127,9 +135,38 @@ def main() -> None:
         folds[kind] = json.loads(done.read_text())
     mean = {side: round(sum(f[side]["auc"] for f in folds.values()) / len(folds), 3)
             for side in ("unseen", "seen")}
-    print(json.dumps({"bench": "face_recipes", "build": str(args.build), "name": args.name,
-                      "set": overrides, "epochs": args.epochs, "folds": folds,
-                      "mean_unseen_auc": mean["unseen"], "mean_seen_auc": mean["seen"]}))
+    report = {"bench": "face_recipes", "build": str(args.build), "name": args.name,
+              "set": overrides, "epochs": args.epochs,
+              "folds": {kind: _without_scores(f) for kind, f in folds.items()},
+              "mean_unseen_auc": mean["unseen"], "mean_seen_auc": mean["seen"]}
+    if args.against:
+        report["against"] = {"name": args.against,
+                             **compare(folds, args.out / args.against, args.held_out)}
+    print(json.dumps(report))
+
+
+def _without_scores(fold: dict) -> dict:
+    """A fold's result for printing: its figures, not every score."""
+    return {key: {k: v for k, v in value.items() if k != "scores"}
+            if isinstance(value, dict) else value for key, value in fold.items()}
+
+
+def compare(folds: dict, other: Path, kinds) -> dict:
+    """Per held-out kind, this setting's unseen AUC minus ``other``'s on the same faces and
+    fakes, with its paired 95 % interval; and the mean difference."""
+    from dfdetect.evaluation.intervals import auc_difference_ci
+
+    result = {}
+    for kind in kinds:
+        theirs = json.loads((other / kind / "result.json").read_text())["unseen"]
+        ours = folds[kind]["unseen"]
+        labels = [0] * ours["n_real"] + [1] * ours["n_fake"]
+        result[kind] = {"difference": round(ours["auc"] - theirs["auc"], 3),
+                        "ci95": [round(v, 3) for v in auc_difference_ci(
+                            labels, ours["scores"], theirs["scores"])]}
+    result["mean_difference"] = round(
+        sum(r["difference"] for r in result.values()) / len(result), 3)
+    return result
 
 
 if __name__ == "__main__":
