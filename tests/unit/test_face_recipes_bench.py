@@ -1,0 +1,52 @@
+"""bench/face_recipes.py's recipe overrides and paired comparison, on made-up fold results."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="module")
+def bench():
+    path = Path(__file__).parents[2] / "bench" / "face_recipes.py"
+    spec = importlib.util.spec_from_file_location("face_recipes", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _fold(scores_real, scores_fake) -> dict:
+    scores = [*scores_real, *scores_fake]
+    return {"unseen": {"auc": float(np.mean([f > r for r in scores_real for f in scores_fake])),
+                       "n_real": len(scores_real), "n_fake": len(scores_fake),
+                       "scores": scores}}
+
+
+def test_a_recipe_names_only_fields_the_shipped_recipe_has(bench):
+    assert bench.recipe(2, "blend", {"image_size": 224}).image_size == 224
+    with pytest.raises(SystemExit, match="no recipe field image_px"):
+        bench.recipe(2, "blend", {"image_px": 224})
+    assert [bench._value(v) for v in ("224", "0.5", "mobilenet_v2")] == [224, 0.5,
+                                                                          "mobilenet_v2"]
+
+
+def test_two_settings_compare_paired_per_held_out_kind(bench, tmp_path):
+    rng = np.random.default_rng(0)
+    reals, fakes = rng.normal(0, 1, 40), rng.normal(0, 1, 40)
+    theirs = _fold(reals, fakes)  # at chance
+    ours = _fold(reals, fakes + 3.0)  # the same faces, its fakes clearly apart
+    (tmp_path / "swap").mkdir()
+    (tmp_path / "swap" / "result.json").write_text(json.dumps(theirs))
+    result = bench.compare({"swap": ours}, tmp_path, ["swap"])
+    low, high = result["swap"]["ci95"]
+    assert result["swap"]["difference"] == pytest.approx(ours["unseen"]["auc"]
+                                                         - theirs["unseen"]["auc"], abs=1e-3)
+    assert 0 < low <= result["swap"]["difference"] <= high
+    assert result["mean_difference"] == result["swap"]["difference"]
+    same = bench.compare({"swap": theirs}, tmp_path, ["swap"])["swap"]
+    assert same["difference"] == 0 and same["ci95"] == [0.0, 0.0]
+    assert "scores" not in bench._without_scores(ours)["unseen"]
