@@ -36,6 +36,21 @@ def reference() -> Path:
 
 
 @pytest.fixture(scope="session")
+def bench_script():
+    """``bench_script("voice_sources")``: a ``bench/`` script loaded as a module (the scripts
+    are not a package), so tests call its functions."""
+    import importlib.util
+
+    def load(name: str):
+        spec = importlib.util.spec_from_file_location(name, REPO / "bench" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load
+
+
+@pytest.fixture(scope="session")
 def asvspoof_layout(reference, tmp_path_factory) -> Path:
     """ASVspoof 2019 LA's real protocols in the real layout with an empty FLAC per line (121k
     of them) and unlisted extras: built once, read only (``asvspoof_protocols_copy`` gives a
