@@ -137,7 +137,7 @@ def train_audio(manifest_path: str | os.PathLike, out: str | os.PathLike,
     module = _lightning_module(config, pos_weight)
     trainer = make_trainer(out, epochs=config.epochs, monitor="val_select", mode="min",
                            patience=config.patience, progress=progress)
-    trainer.fit(module, *loaders, ckpt_path=last_checkpoint(out))
+    trainer.fit(module, *loaders, ckpt_path=last_checkpoint(out, module))
     best = out / "checkpoints" / "best.ckpt"
     log.info("best checkpoint %s (val EER %s)", best, trainer.checkpoint_callback.best_model_score)
     return best

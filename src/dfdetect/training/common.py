@@ -110,7 +110,7 @@ def fit_and_select(module, loaders: list, out: Path, *, epochs: int, patience: i
     """
     trainer = make_trainer(out, epochs=epochs, monitor="val_select", mode="min",
                            patience=patience, progress=progress, **trainer_options)
-    trainer.fit(module, *loaders, ckpt_path=last_checkpoint(out))
+    trainer.fit(module, *loaders, ckpt_path=last_checkpoint(out, module))
     return out / "checkpoints" / "best.ckpt"
 
 
@@ -129,12 +129,45 @@ def metrics_history(out: Path):
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def last_checkpoint(out: Path) -> str | None:
-    """``out/checkpoints/last.ckpt`` when a previous run left one (to resume from), else None.
+# hyperparameters that say how long a run goes or how it is fed, not what it learns
+RUN_LENGTH = frozenset({"epochs", "patience", "num_workers"})
+
+
+def last_checkpoint(out: Path, module) -> str | None:
+    """``out/checkpoints/last.ckpt`` when a previous run with the same hyperparameters as
+    ``module`` (its ``hparams``) left one, to resume from; else None. Only how long a run
+    goes (``RUN_LENGTH``) may differ: more epochs go on from where it stopped. A checkpoint of
+    other hyperparameters (the same folder trained again with another recipe) is not resumed:
+    that run's checkpoints and logs move to ``out/stale/`` with a warning, so that neither its
+    model nor its curves pass for this run's.
 
     Example:
-        >>> last_checkpoint(Path("/nonexistent")) is None
+        >>> last_checkpoint(Path("/nonexistent"), None) is None
         True
     """
+    import json
+    import shutil
+
     path = out / "checkpoints" / "last.ckpt"
-    return str(path) if path.is_file() else None
+    if not path.is_file():
+        return None
+
+    def recipe(value):  # the hyperparameters less how long the run goes
+        if isinstance(value, dict):
+            return {k: recipe(v) for k, v in value.items() if k not in RUN_LENGTH}
+        return value
+
+    def plain(hparams) -> str:
+        return json.dumps(recipe(dict(hparams or {})), default=str, sort_keys=True)
+
+    saved = torch.load(path, map_location="cpu", weights_only=False).get("hyper_parameters")
+    if plain(saved) == plain(getattr(module, "hparams", None)):
+        return str(path)
+    stale = out / "stale"
+    shutil.rmtree(stale, ignore_errors=True)
+    stale.mkdir(parents=True)
+    for name in ("checkpoints", "logs", "tensorboard"):
+        if (out / name).exists():
+            (out / name).rename(stale / name)
+    log.warning("%s was trained with other settings: not resumed, moved to %s", path, stale)
+    return None

@@ -110,7 +110,8 @@ def train_fusion(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
                            patience=config.patience, devices=1, progress=progress)
     # the fusion's priors: the final linear layer of each branch's own fake head
     priors = {b.name: b.head(detector) for b in branches_for(detector) if b.name in names}
-    trainer.fit(_module(config, priors), *loaders, ckpt_path=last_checkpoint(out))
+    module = _module(config, priors)
+    trainer.fit(module, *loaders, ckpt_path=last_checkpoint(out, module))
     return out / "checkpoints" / "best.ckpt"
 
 

@@ -114,8 +114,9 @@ def train_temporal(workdir: str | os.PathLike, out: str | os.PathLike,
     groups = pd.factorize(train_index.group.astype(str))[0]
     trainer = make_trainer(out, epochs=config.epochs, monitor="val_loss", mode="min",
                            patience=config.patience, devices=1, progress=progress)
-    trainer.fit(_module(config, groups), _loader(train, config.batch_size, sampler),
-                _loader(val, 64), ckpt_path=last_checkpoint(out))
+    module = _module(config, groups)
+    trainer.fit(module, _loader(train, config.batch_size, sampler), _loader(val, 64),
+                ckpt_path=last_checkpoint(out, module))
     return out / "checkpoints" / "best.ckpt"
 
 
