@@ -32,32 +32,20 @@ import time
 from pathlib import Path
 
 
-def _value(text: str):
-    """``--set`` values: an int, a float, or the text itself."""
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
-
-
-def recipe(epochs: int, held_out: str, overrides: dict):
-    """The shipped face recipe with ``overrides``, trained ``epochs`` without ``held_out``.
+def recipe(epochs: int, held_out: str, overrides: list[str]):
+    """The shipped face recipe with ``overrides`` (``FIELD=VALUE``, checked and typed as
+    ``dfdetect train --set`` does), trained ``epochs`` without ``held_out``.
 
     Example:
-        >>> r = recipe(3, "swap", {"image_size": 224})
+        >>> r = recipe(3, "swap", ["image_size=224"])
         >>> r.epochs, r.patience, r.held_out, r.image_size
         (3, 3, 'swap', 224)
     """
+    from dfdetect.config import resolve_config
     from dfdetect.default_model.faces import BlendTrainConfig
 
-    fields = {f.name for f in dataclasses.fields(BlendTrainConfig)}
-    unknown = set(overrides) - fields
-    if unknown:
-        raise SystemExit(f"--set: no recipe field {', '.join(sorted(unknown))}")
-    return dataclasses.replace(BlendTrainConfig(), epochs=epochs, patience=epochs,
-                               held_out=held_out, **overrides)
+    return resolve_config(BlendTrainConfig, overrides=[
+        *overrides, f"epochs={epochs}", f"patience={epochs}", f"held_out={held_out}"])
 
 
 def fold(build: Path, folder: Path, blend, regenerator: Path) -> dict:
@@ -121,22 +109,20 @@ def main() -> None:
     parser.add_argument("--against", default=None,
                         help="a setting already studied in --out: paired differences")
     args = parser.parse_args()
-    overrides = dict(item.split("=", 1) for item in args.set)
-    overrides = {key: _value(value) for key, value in overrides.items()}
     regenerator = args.build / "regenerator" / "regenerator.safetensors"
     folds = {}
     for kind in args.held_out:
         folder = args.out / args.name / kind
         done = folder / "result.json"
         if not done.is_file():
-            result = fold(args.build, folder, recipe(args.epochs, kind, overrides), regenerator)
+            result = fold(args.build, folder, recipe(args.epochs, kind, args.set), regenerator)
             with atomic_path(done) as partial:
                 partial.write_text(json.dumps(result))
         folds[kind] = json.loads(done.read_text())
     mean = {side: round(sum(f[side]["auc"] for f in folds.values()) / len(folds), 3)
             for side in ("unseen", "seen")}
     report = {"bench": "face_recipes", "build": str(args.build), "name": args.name,
-              "set": overrides, "epochs": args.epochs,
+              "set": args.set, "epochs": args.epochs,
               "folds": {kind: _without_scores(f) for kind, f in folds.items()},
               "mean_unseen_auc": mean["unseen"], "mean_seen_auc": mean["seen"]}
     if args.against:

@@ -21,11 +21,12 @@ def _fold(scores_real, scores_fake) -> dict:
 
 
 def test_a_recipe_names_only_fields_the_shipped_recipe_has(bench):
-    assert bench.recipe(2, "blend", {"image_size": 224}).image_size == 224
-    with pytest.raises(SystemExit, match="no recipe field image_px"):
-        bench.recipe(2, "blend", {"image_px": 224})
-    assert [bench._value(v) for v in ("224", "0.5", "mobilenet_v2")] == [224, 0.5,
-                                                                          "mobilenet_v2"]
+    from dfdetect.errors import DfdetectError
+
+    assert bench.recipe(2, "blend", ["image_size=224"]).image_size == 224
+    with pytest.raises(DfdetectError, match="unknown config key.*image_px"):
+        bench.recipe(2, "blend", ["image_px=224"])
+    assert bench.recipe(2, "blend", ["backbone=mobilenet_v2", "h264=0.25"]).h264 == 0.25
 
 
 def test_two_settings_compare_paired_per_held_out_kind(bench, tmp_path):

@@ -160,7 +160,10 @@ def last_checkpoint(out: Path, module) -> str | None:
     def plain(hparams) -> str:
         return json.dumps(recipe(dict(hparams or {})), default=str, sort_keys=True)
 
-    saved = torch.load(path, map_location="cpu", weights_only=False).get("hyper_parameters")
+    # memory-mapped: only the hyperparameters are read here, not the weights Lightning
+    # loads once more when it resumes
+    saved = torch.load(path, map_location="cpu", weights_only=False,
+                       mmap=True).get("hyper_parameters")
     if plain(saved) == plain(getattr(module, "hparams", None)):
         return str(path)
     stale = out / "stale"
