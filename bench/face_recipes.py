@@ -3,7 +3,7 @@ of a default-model build only (holdout never read): a train-only way to judge a 
 
     python bench/face_recipes.py --build runs/default --out runs/face_recipes [--epochs 3]
     python bench/face_recipes.py --build runs/default --out runs/face_recipes \\
-        --name native_224 --set image_size=224
+        --name seed_1 --set seed=1 --against shipped
 
 The face model learns from three kinds of fake made from real faces (``blend``: self-blends,
 ``swap``: landmark-aligned swaps between two people, ``regenerated``: faces drawn by the
@@ -30,6 +30,8 @@ import dataclasses
 import json
 import time
 from pathlib import Path
+
+SCORED_FAKES_SEED = 0  # the fakes every setting is scored on (training seeds vary apart)
 
 
 def recipe(epochs: int, held_out: str, overrides: list[str]):
@@ -79,7 +81,10 @@ def fold(build: Path, folder: Path, blend, regenerator: Path) -> dict:
               "train_s": round(trained_s, 1)}
     seen = tuple(k for k in KINDS if k != blend.held_out)
     for name, kinds in (("unseen", (blend.held_out,)), ("seen", seen)):
-        faces = BlendedFaces(items, prepare, seed=blend.seed, **{**options, "kinds": kinds})
+        # the scored fakes come from SCORED_FAKES_SEED whatever the recipe's training seed, so
+        # two seeds of one recipe are judged on the same fakes
+        faces = BlendedFaces(items, prepare, seed=SCORED_FAKES_SEED,
+                             **{**options, "kinds": kinds})
         fakes = face_scores(model, prepare, items, faces)
         labels = [0] * len(reals) + [1] * len(fakes)
         scores = [*reals, *fakes]
@@ -112,13 +117,14 @@ def main() -> None:
     regenerator = args.build / "regenerator" / "regenerator.safetensors"
     folds = {}
     for kind in args.held_out:
-        folder = args.out / args.name / kind
+        folder, blend = args.out / args.name / kind, recipe(args.epochs, kind, args.set)
         done = folder / "result.json"
         if not done.is_file():
-            result = fold(args.build, folder, recipe(args.epochs, kind, args.set), regenerator)
+            result = {**fold(args.build, folder, blend, regenerator),
+                      "recipe": dataclasses.asdict(blend)}
             with atomic_path(done) as partial:
                 partial.write_text(json.dumps(result))
-        folds[kind] = json.loads(done.read_text())
+        folds[kind] = finished_fold(done, blend)
     mean = {side: round(sum(f[side]["auc"] for f in folds.values()) / len(folds), 3)
             for side in ("unseen", "seen")}
     report = {"bench": "face_recipes", "build": str(args.build), "name": args.name,
@@ -129,6 +135,32 @@ def main() -> None:
         report["against"] = {"name": args.against,
                              **compare(folds, args.out / args.against, args.held_out)}
     print(json.dumps(report))
+
+
+def finished_fold(done: Path, blend) -> dict:
+    """The fold result at ``done`` if it was trained with ``blend``; a result of another recipe
+    (the shipped recipe changes between sessions, a name is reused) is refused, not reused.
+
+    Example:
+        >>> import tempfile
+        >>> from dfdetect.default_model.faces import BlendTrainConfig
+        >>> done = Path(tempfile.mkdtemp()) / "result.json"
+        >>> _ = done.write_text(json.dumps({"recipe": {"image_size": 160}}))
+        >>> finished_fold(done, BlendTrainConfig(image_size=224))
+        Traceback (most recent call last):
+        ...
+        dfdetect.errors.DfdetectError: ... image_size 160 -> 224 ...
+    """
+    from dfdetect.errors import DfdetectError
+
+    result, wanted = json.loads(done.read_text()), dataclasses.asdict(blend)
+    stored = result.get("recipe", {})
+    changed = [f"{key} {stored.get(key, '(not recorded)')} -> {value}"
+               for key, value in wanted.items() if stored.get(key) != value]
+    if changed:
+        raise DfdetectError(f"{done} holds a fold of another recipe ({', '.join(changed)}): "
+                            "study this one under another --name, or move that folder away")
+    return result
 
 
 def _without_scores(fold: dict) -> dict:

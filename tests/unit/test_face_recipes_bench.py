@@ -45,3 +45,17 @@ def test_two_settings_compare_paired_per_held_out_kind(bench, tmp_path):
     same = bench.compare({"swap": theirs}, tmp_path, ["swap"])["swap"]
     assert same["difference"] == 0 and same["ci95"] == [0.0, 0.0]
     assert "scores" not in bench._without_scores(ours)["unseen"]
+
+
+def test_a_finished_fold_of_another_recipe_is_refused_not_reused(bench, tmp_path):
+    from dfdetect.errors import DfdetectError
+
+    done = tmp_path / "result.json"
+    blend = bench.recipe(3, "swap", [])
+    done.write_text(json.dumps({"unseen": {"auc": 0.7}, "recipe": vars(blend)}))
+    assert bench.finished_fold(done, blend)["unseen"]["auc"] == 0.7
+    with pytest.raises(DfdetectError, match="seed 0 -> 1"):
+        bench.finished_fold(done, bench.recipe(3, "swap", ["seed=1"]))
+    done.write_text(json.dumps({"unseen": {"auc": 0.7}}))  # written before recipes were kept
+    with pytest.raises(DfdetectError, match=r"image_size \(not recorded\)"):
+        bench.finished_fold(done, blend)
