@@ -34,26 +34,28 @@ bench: demo
 # The shipped detector, rebuilt from $(REALDATA) (train rows only), copied into the package and
 # judged on the holdout rows and the reference media beside the crude face baseline the build
 # makes too, and each temporal candidate (steps/<name>) on their videos; MODEL_CARD.md is
-# written from the result.
+# written from the result. BUILD names the build folder (`make model BUILD=runs/other`: a
+# finished build's stages are reused, so this ships a build made by `dfdetect train default`).
+BUILD ?= runs/default
 model: system-deps $(STAMP)
-	$(VENV)/bin/dfdetect train default --out runs/default --realdata $(REALDATA)
-	rm -rf $(MODEL_DIR) && cp -r runs/default/bundle $(MODEL_DIR)
-	$(VENV)/bin/dfdetect evaluate --labels $(REALDATA)/labels.csv --out runs/default/holdout
+	$(VENV)/bin/dfdetect train default --out $(BUILD) --realdata $(REALDATA)
+	rm -rf $(MODEL_DIR) && cp -r $(BUILD)/bundle $(MODEL_DIR)
+	$(VENV)/bin/dfdetect evaluate --labels $(REALDATA)/labels.csv --out $(BUILD)/holdout
 	$(VENV)/bin/dfdetect evaluate --labels ../shared/reference/media/labels.csv --role '' \
-		--out runs/default/reference
+		--out $(BUILD)/reference
 	$(VENV)/bin/dfdetect evaluate --labels $(REALDATA)/labels.csv \
-		--model runs/default/baseline/bundle --out runs/default/baseline/holdout
+		--model $(BUILD)/baseline/bundle --out $(BUILD)/baseline/holdout
 	$(VENV)/bin/dfdetect evaluate --labels ../shared/reference/media/labels.csv --role '' \
-		--model runs/default/baseline/bundle --out runs/default/baseline/reference
-	for step in runs/default/steps/*/; do \
+		--model $(BUILD)/baseline/bundle --out $(BUILD)/baseline/reference
+	for step in $(BUILD)/steps/*/; do \
 		$(VENV)/bin/dfdetect evaluate --labels $(REALDATA)/labels.csv --modality video \
 			--model $$step --out $$step/holdout || exit 1; \
 		$(VENV)/bin/dfdetect evaluate --labels ../shared/reference/media/labels.csv --role '' \
 			--modality video --model $$step --out $$step/reference || exit 1; \
 	done
 	$(VENV)/bin/python -m dfdetect.default_model.card --bundle $(MODEL_DIR) \
-		--holdout runs/default/holdout --reference runs/default/reference \
-		--baseline runs/default/baseline --steps runs/default/steps --out MODEL_CARD.md
+		--holdout $(BUILD)/holdout --reference $(BUILD)/reference \
+		--baseline $(BUILD)/baseline --steps $(BUILD)/steps --out MODEL_CARD.md
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
