@@ -46,8 +46,10 @@ class BlendTrainConfig:
     backbone: str = "efficientnet_lite0"
     # the crops' and backbones' native 224 px (160 px until session 17): in the
     # leave-one-kind-out study (bench/face_recipes.py, rule 2e3a0b1) the unseen kind's AUC rose
-    # 0.724 -> 0.780 on the mean of the three folds, +0.103 [+0.042, +0.173] on self-blends; it
-    # costs 0.147 s of scan per video-second against 0.116 and about twice the training time
+    # 0.724 -> 0.780 on the mean of the three folds, +0.103 [+0.042, +0.173] on self-blends
+    # (a second training seed moved that fold by 0.005, the regenerated fold by 0.075); it
+    # costs 0.17 s of scan per video-second against 0.15 and about 1.5x the face training
+    # (about 52 min for 12 epochs against 36)
     image_size: int = 224
     epochs: int = 12
     batch_size: int = 32
