@@ -346,4 +346,5 @@ def train_faces(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
                DataLoader(val, batch_size=blend.batch_size, num_workers=blend.num_workers)]
     log.info("face model: %d train / %d val real faces", len(train_items), len(val_items))
     return fit_and_select(_module(spatial, blend, len(loaders[0])), loaders, out,
-                          epochs=blend.epochs, patience=blend.patience, progress=progress)
+                          epochs=blend.epochs, patience=blend.patience, progress=progress,
+                          channels_last=True)

@@ -84,7 +84,8 @@ def train_regenerator(train_items: list[dict], val_items: list[dict], out: Path,
         raise DfdetectError(f"regenerator.steps must be at least 4 (got {config.steps})")
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    net = FaceRegenerator(config.width)
+    # channels-last convolutions: 0.31 s a step against 0.40 on 2 cores (session 18)
+    net = FaceRegenerator(config.width).to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(net.parameters(), lr=config.lr)
     # a tenth of the steps warm up, but at least two (one-cycle divides by the warm-up length)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, config.lr, config.steps,
@@ -103,7 +104,7 @@ def train_regenerator(train_items: list[dict], val_items: list[dict], out: Path,
               "val_faces": min(64, len(val_items))}
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / "regenerator.safetensors") as tmp:
-        save_file(net.state_dict(), str(tmp))
+        save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(tmp))
     with atomic_path(out / "regenerator.json") as tmp:
         tmp.write_text(json.dumps(record, indent=1))
     log.info("regenerator: validation PSNR %s dB", record["val_psnr_db"])

@@ -12,9 +12,10 @@ log = logging.getLogger(__name__)
 
 def make_trainer(out: Path, *, epochs: int, monitor: str, mode: str, patience: int,
                  devices: int | str = "auto", num_nodes: int = 1, strategy: str = "auto",
-                 progress: bool = True):
+                 progress: bool = True, channels_last: bool = False):
     """A Lightning Trainer that selects checkpoints on a *validation* metric, stops early, logs
-    to CSV and TensorBoard under ``out``, and uses mixed precision on a GPU.
+    to CSV and TensorBoard under ``out``, and uses mixed precision on a GPU. ``channels_last``
+    trains an image network in channels-last memory (:func:`channels_last_training`).
 
     Example:
         >>> import tempfile
@@ -58,11 +59,42 @@ def make_trainer(out: Path, *, epochs: int, monitor: str, mode: str, patience: i
     return L.Trainer(
         max_epochs=epochs, accelerator="gpu" if gpu else "cpu", devices=devices,
         num_nodes=num_nodes, strategy=strategy, precision="16-mixed" if gpu else "32-true",
-        callbacks=[best, last, EarlyStopping(monitor=monitor, mode=mode, patience=patience)],
+        callbacks=[best, last, EarlyStopping(monitor=monitor, mode=mode, patience=patience),
+                   *([channels_last_training()] if channels_last else [])],
         logger=loggers, plugins=[_atomic_checkpoints()], enable_progress_bar=progress,
         log_every_n_steps=1, enable_model_summary=False, num_sanity_val_steps=0,
         # deterministic kernels where torch has them (a warning, not an error, where it has not)
         deterministic="warn")
+
+
+def channels_last_training():
+    """A callback that trains the module in channels-last memory (NHWC) and saves its
+    checkpoints in the standard layout.
+
+    Why: oneDNN's CPU convolutions are much faster on channels-last tensors. One training step
+    of EfficientNet-Lite0 on 32 faces at 224 px took 2.7-3.2 s against 4.2 s (2 cores,
+    session 18), MobileNetV2 at 160 px 0.8 s against 1.15 s; the arithmetic is the same up to
+    the order of float additions. Converting the weights is enough: a convolution with
+    channels-last weights returns channels-last outputs whatever its input's layout.
+    Checkpoints hold contiguous tensors, because safetensors (the bundle) refuses any other
+    and every reader expects the default layout.
+
+    Example:
+        >>> type(channels_last_training()).__name__
+        'ChannelsLast'
+    """
+    import lightning as L
+
+    class ChannelsLast(L.Callback):
+        def setup(self, trainer, pl_module, stage):
+            # before the optimizer is made and a checkpoint restored: both keep this layout
+            pl_module.to(memory_format=torch.channels_last)
+
+        def on_save_checkpoint(self, trainer, pl_module, checkpoint):
+            checkpoint["state_dict"] = {name: value.contiguous() for name, value
+                                        in checkpoint["state_dict"].items()}
+
+    return ChannelsLast()
 
 
 def _atomic_checkpoints():

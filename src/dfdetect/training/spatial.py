@@ -127,7 +127,8 @@ def train_spatial(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
                           persistent_workers=workers > 0)]
     return fit_and_select(_module(config), loaders, out, epochs=config.epochs,
                           patience=config.patience, progress=progress, devices=config.devices,
-                          num_nodes=config.num_nodes, strategy=config.strategy)
+                          num_nodes=config.num_nodes, strategy=config.strategy,
+                          channels_last=True)
 
 
 @torch.no_grad()
