@@ -4,8 +4,10 @@
 
 Builds the tiny synthetic corpus and its face crops in a temporary folder (or uses
 ``--manifest``/``--work``), then prints one JSON line: images/s of a training step on random
-tensors (forward, backward, AdamW), images/s the DataLoader delivers (decode PNG, augment,
-collate) with ``--workers`` processes, and their ratio (goal: the pipeline ≥ 2× the step).
+tensors (forward, backward, AdamW) in the channels-last memory the trainers use and in the
+default layout (the same minutes, so their ratio is the layout's gain on this machine),
+images/s the DataLoader delivers (decode PNG, augment, collate) with ``--workers`` processes,
+and the pipeline's ratio to the step (goal: the pipeline ≥ 2× the step).
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ import time
 from pathlib import Path
 
 
-def step_rate(model_name: str, image_size: int, batch: int, steps: int) -> float:
+def step_rate(model_name: str, image_size: int, batch: int, steps: int,
+              channels_last: bool = True) -> float:
     import torch
 
     from dfdetect.models.registry import create_model
 
     model = create_model(model_name, pretrained="none").train()
+    if channels_last:  # as dfdetect.training.common.channels_last_training trains it
+        model = model.to(memory_format=torch.channels_last)
     optimiser = torch.optim.AdamW(model.parameters(), lr=1e-4)
     images, labels = torch.randn(batch, 3, image_size, image_size), torch.ones(batch)
     loss_fn = torch.nn.BCEWithLogitsLoss()
@@ -82,12 +87,16 @@ def main() -> None:
         preprocess(manifest, work, PreprocessOptions(frames=8, size=args.image_size),
                    workers=2, progress=False)
     step = step_rate(args.model, args.image_size, args.batch, steps=3)
+    default_layout = step_rate(args.model, args.image_size, args.batch, steps=3,
+                               channels_last=False)
     pipe = pipeline_rate(manifest, work, args.image_size, args.batch, args.workers, batches=20)
     print(json.dumps({"bench": "train_throughput", "machine": platform.machine(),
                       "cpus": os.cpu_count(), "model": args.model,
                       "image_size": args.image_size, "batch": args.batch,
                       "loader_workers": args.workers,
                       "model_step_images_per_s": round(step, 1),
+                      "default_layout_step_images_per_s": round(default_layout, 1),
+                      "channels_last_speedup": round(step / default_layout, 2),
                       "pipeline_images_per_s": round(pipe, 1),
                       "pipeline_over_step": round(pipe / step, 2)}))
 
