@@ -49,7 +49,7 @@ class BlendTrainConfig:
     # 0.724 -> 0.780 on the mean of the three folds, +0.103 [+0.042, +0.173] on self-blends
     # (a second training seed moved that fold by 0.005, the regenerated fold by 0.075); it
     # costs 0.17 s of scan per video-second against 0.15 and about 1.5x the face training
-    # (about 52 min for 12 epochs against 36)
+    # (12 epochs: 37 min in session 18's build, with channels-last training)
     image_size: int = 224
     epochs: int = 12
     batch_size: int = 32
