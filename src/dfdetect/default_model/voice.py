@@ -49,8 +49,8 @@ def make_piper_fakes(folder: Path, count: int, *, seed: int = 0) -> list[dict]:
             # the voice's own noise draws seeded too, so that two builds make the same clips
             # (unseeded, sessions 17 and 18 made clips of other lengths); a resumed run seeds
             # from its first missing clip, so its later clips differ from an unbroken run's
-            start = int(np.random.SeedSequence((seed, i)).generate_state(1)[0])
-            voice = voice or seeded_voice(start)
+            if voice is None:
+                voice = seeded_voice(int(np.random.SeedSequence((seed, i)).generate_state(1)[0]))
             wave = synthesize(text, length_scale=length, noise_scale=noise, voice=voice)
             with atomic_path(path) as tmp:
                 soundfile.write(str(tmp), wave, 16000, format="FLAC")
