@@ -84,7 +84,9 @@ def train_regenerator(train_items: list[dict], val_items: list[dict], out: Path,
         raise DfdetectError(f"regenerator.steps must be at least 4 (got {config.steps})")
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    # channels-last convolutions: 0.31 s a step against 0.40 on 2 cores (session 18)
+    # channels-last convolutions, as the Lightning trainers use (training.common's
+    # channels_last_training): 0.31 s a step against 0.40 in one back-to-back profile
+    # (session 18; such profiles drift, the interleaved bench did not measure this net)
     net = FaceRegenerator(config.width).to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(net.parameters(), lr=config.lr)
     # a tenth of the steps warm up, but at least two (one-cycle divides by the warm-up length)
