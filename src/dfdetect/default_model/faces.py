@@ -179,6 +179,13 @@ class BlendedFaces(Dataset):
         return self_blend(image, landmarks, recipe["params"])
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        image, fake = self.image(index)
+        tensor = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)
+        return self.prepare(tensor), torch.tensor(float(fake))
+
+    def image(self, index: int) -> tuple[np.ndarray, int]:
+        """Item ``index`` before :attr:`prepare`: the uint8 RGB face (its fake for an odd
+        ``index``, through the training channel in ``train`` mode) and its label."""
         import cv2
 
         rng = self.rng if self.train else np.random.default_rng((self.seed, index))
@@ -196,17 +203,17 @@ class BlendedFaces(Dataset):
             from dfdetect.data.video_channel import h264_round_trip
 
             image = h264_round_trip(image, int(rng.integers(18, 41)))
-        tensor = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)
-        return self.prepare(tensor), torch.tensor(float(fake))
+        return image, fake
 
 
 @torch.no_grad()
 def face_scores(model, prepare, items: list[dict], fakes: BlendedFaces | None = None,
-                ) -> np.ndarray:
+                channel=None) -> np.ndarray:
     """Scores of stored faces the way a scan scores them: per item, the sigmoid of the mean
     logit over its stored frames; with ``fakes`` (a :class:`BlendedFaces` over the same
     items, not in training mode), of its fake of each item (frame 0, the recipe fixed by
-    the item's index).
+    the item's index). ``channel`` (uint8 RGB → uint8 RGB, e.g. a
+    :func:`dfdetect.data.degradations.degrade` condition) is applied to every face first.
 
     Example:
         >>> face_scores(torch.nn.Identity(), lambda x: x, []).shape
@@ -214,12 +221,17 @@ def face_scores(model, prepare, items: list[dict], fakes: BlendedFaces | None = 
     """
     from dfdetect.data.face_frames import load_crop
 
+    def prepared(image: np.ndarray) -> torch.Tensor:
+        image = channel(image) if channel is not None else image
+        return prepare(torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1))
+
     if fakes is not None:
-        batch = torch.stack([fakes[2 * i + 1][0] for i in range(len(items))])
+        batch = torch.stack([prepared(fakes.image(2 * i + 1)[0]) for i in range(len(items))])
         return torch.sigmoid(model(batch)).numpy()
     scores = []
     for item in items:
-        batch = torch.stack([prepare(load_crop(path)) for path, _ in item["frames"]])
+        batch = torch.stack([prepared(load_crop(path).permute(1, 2, 0).numpy())
+                             for path, _ in item["frames"]])
         scores.append(float(torch.sigmoid(model(batch).mean())))
     return np.asarray(scores)
 
