@@ -62,6 +62,10 @@ class BlendTrainConfig:
     # reenactment kind no blend of real faces shows); 0 trains on blends and swaps only
     regenerated: float = 1 / 3
     patience: int = 4
+    # 0: off; else validate and keep the average of every step's weights after this fraction
+    # of the training steps (stochastic weight averaging; the flat-minimum idea SBI pursues
+    # with SAM, at no extra training cost)
+    average_weights_from: float = 0.0
     seed: int = 0
     num_workers: int = 2
     # a kind of fake ("blend", "swap" or "regenerated") never drawn in training or validation:
@@ -357,6 +361,9 @@ def train_faces(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
                           persistent_workers=blend.num_workers > 0),
                DataLoader(val, batch_size=blend.batch_size, num_workers=blend.num_workers)]
     log.info("face model: %d train / %d val real faces", len(train_items), len(val_items))
+    steps = blend.epochs * len(loaders[0])
     return fit_and_select(_module(spatial, blend, len(loaders[0])), loaders, out,
                           epochs=blend.epochs, patience=blend.patience, progress=progress,
-                          channels_last=True)
+                          channels_last=True,
+                          average_from_step=(int(blend.average_weights_from * steps)
+                                             if blend.average_weights_from > 0 else None))
