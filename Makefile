@@ -53,9 +53,12 @@ model: system-deps $(STAMP)
 		$(VENV)/bin/dfdetect evaluate --labels ../shared/reference/media/labels.csv --role '' \
 			--modality video --model $$step --out $$step/reference || exit 1; \
 	done
+	$(VENV)/bin/python -m dfdetect.default_model.robustness --build $(BUILD) \
+		--out $(BUILD)/robustness.json
 	$(VENV)/bin/python -m dfdetect.default_model.card --bundle $(MODEL_DIR) \
 		--holdout $(BUILD)/holdout --reference $(BUILD)/reference \
-		--baseline $(BUILD)/baseline --steps $(BUILD)/steps --out MODEL_CARD.md
+		--baseline $(BUILD)/baseline --steps $(BUILD)/steps \
+		--robustness $(BUILD)/robustness.json --out MODEL_CARD.md
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -210,6 +210,37 @@ def test_the_temporal_step_is_chosen_on_validation_clips_and_each_candidate_bund
     assert len(table) == len(candidates) + 2  # header, rule, one line per candidate
 
 
+def test_the_card_shows_how_degraded_faces_fare_on_validation(built, subset):
+    """The robustness report scores the build's validation faces clean and degraded, at the
+    bundle's threshold, and the card shows one row per condition."""
+    from dfdetect.data.manifest import read_manifest
+    from dfdetect.default_model.card import write_card
+    from dfdetect.default_model.faces import face_items
+    from dfdetect.default_model.robustness import robustness_report
+
+    report = robustness_report(built, conditions=["face_64px", "jpeg_q40"])
+    assert list(report["conditions"]) == ["clean", "face_64px", "jpeg_q40"]
+    assert report["threshold"] == Detector.load(built / "bundle").thresholds["video"]
+    items = face_items(read_manifest(built / "faces.csv"), built / "work", "val")
+    clean = report["conditions"]["clean"]
+    assert clean["n_real"] == clean["n_fake"] == len(items) > 0
+    assert clean["real_logit_shift"]["mean"] == 0
+    assert clean["auc"] == clean["auc_degraded_reals"]["value"]  # the same faces, clean
+    small = report["conditions"]["face_64px"]
+    assert 0 <= small["auc"] <= 1 and small["real_logit_shift"]["mean"] != 0
+    (built / "robustness.json").write_text(json.dumps(report))
+    if not (built / "eval" / "scans.csv").is_file():
+        assert main(["evaluate", "--labels", str(subset / "labels.csv"), "--model",
+                     str(built / "bundle"), "--out", str(built / "eval")]) == 0
+    card = built / "CARD_ROBUSTNESS.md"
+    write_card(built / "bundle", built / "eval", built / "eval", card, subset, subset,
+               robustness=built / "robustness.json")
+    section = card.read_text().split("### Degraded faces")[1].split("##")[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ")]
+    assert [row.split("|")[1].strip() for row in rows[1:]] == [
+        "clean", "face_64px", "jpeg_q40"]
+
+
 def test_a_tiny_face_is_inconclusive_not_fake(built, reference, tmp_path):
     """The issue's case: a real FF++ clip shrunk to 64×48 must not get a confident verdict."""
     import av

@@ -1,21 +1,19 @@
-"""bench/face_robustness.py's per-condition figures, on made-up scores."""
+"""The face robustness report: its per-condition figures on made-up scores, and the channel
+face_scores puts every face through."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-
-@pytest.fixture(scope="module")
-def bench(bench_script):
-    return bench_script("face_robustness")
+from dfdetect.default_model.robustness import condition_report
 
 
-def test_a_model_that_reads_degraded_as_fake_loses_against_clean_fakes(bench):
+def test_a_model_that_reads_degraded_as_fake_loses_against_clean_fakes():
     rng = np.random.default_rng(0)
     clean_reals, clean_fakes = rng.uniform(0.05, 0.4, 60), rng.uniform(0.6, 0.95, 60)
     # the channel pushes every real up to where the clean fakes are
-    report = bench.condition_report(clean_reals + 0.55, clean_fakes, clean_reals, clean_fakes,
+    report = condition_report(clean_reals + 0.55, clean_fakes, clean_reals, clean_fakes,
                                     threshold=0.5)
     assert report["auc"] < 0.7  # the degraded reals overlap the fakes
     assert report["auc_degraded_reals"]["value"] == report["auc"]
@@ -24,9 +22,9 @@ def test_a_model_that_reads_degraded_as_fake_loses_against_clean_fakes(bench):
     assert 0 < low <= report["real_logit_shift"]["mean"] <= high
 
 
-def test_the_clean_condition_reports_no_shift_and_the_plain_rates(bench):
+def test_the_clean_condition_reports_no_shift_and_the_plain_rates():
     reals, fakes = np.array([0.1, 0.2, 0.7]), np.array([0.8, 0.9, 0.3])
-    report = bench.condition_report(reals, fakes, reals, fakes, threshold=0.5)
+    report = condition_report(reals, fakes, reals, fakes, threshold=0.5)
     assert report["real_logit_shift"] == {"mean": 0.0, "ci95": [0.0, 0.0]}
     assert report["reals_called_fake"]["k"] == 1 and report["fakes_caught"]["k"] == 2
     assert report["auc"] == pytest.approx(8 / 9, abs=1e-3)  # 8 of 9 pairs ranked right
