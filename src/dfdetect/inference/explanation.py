@@ -59,6 +59,13 @@ def explain(result) -> list[str]:
         if info.get("reasons"):  # a branch's own account of its score
             line += "; " + "; ".join(info["reasons"])
         lines.append(line + ".")
+    face_verdicts = [result.modalities[name]["verdict"] for name in ("video", "image")
+                     if name in result.modalities]
+    if face_verdicts and "inconclusive" not in face_verdicts:
+        from dfdetect.inference.evidence import small_face_caution
+
+        caution = small_face_caution(result.frames)
+        lines += [f"Caution: {caution}."] if caution else []
     if result.kind == "video" and "video" not in result.modalities:
         lines.append("No face was found in the sampled frames: the verdict rests on the voice.")
     if result.kind == "video" and "audio" not in result.modalities:
