@@ -163,12 +163,23 @@ def test_the_card_shows_the_crude_face_baseline_beside_the_model(built, subset):
     assert cells[3] == model_row.split("|")[2].strip()  # beside the model's own figure
 
 
+def _card(built, subset, name: str, **sections) -> str:
+    """The card of the tiny build with ``sections`` (``write_card``'s optional folders), its
+    bundle evaluated on the subset first (the same folder every test uses: a rerun resumes)."""
+    from dfdetect.default_model.card import write_card
+
+    assert main(["evaluate", "--labels", str(subset / "labels.csv"), "--model",
+                 str(built / "bundle"), "--out", str(built / "eval")]) == 0
+    write_card(built / "bundle", built / "eval", built / "eval", built / name, subset, subset,
+               **sections)
+    return (built / name).read_text()
+
+
 def test_the_temporal_step_is_chosen_on_validation_clips_and_each_candidate_bundled(
         built, subset):
     """The clips stage compares the temporal candidates on validation clips; the bundle uses
     the one chosen, at its own threshold, and steps/<name> holds a bundle per candidate, whose
     video evaluations the card shows as the temporal step's effect."""
-    from dfdetect.default_model.card import write_card
 
     detector = Detector.load(built / "bundle")
     temporal = detector.metadata["temporal"]
@@ -197,13 +208,8 @@ def test_the_temporal_step_is_chosen_on_validation_clips_and_each_candidate_bund
                      str(built / "steps" / name / folder)]) == 0
     scans = pd.read_csv(built / "steps" / name / "holdout" / "scans.csv")
     assert len(scans) and set(scans.modality) == {"video"}  # only the videos were scanned
-    # the same folder as the other evaluations of the bundle: a rerun resumes
-    assert main(["evaluate", "--labels", str(subset / "labels.csv"), "--model",
-                 str(built / "bundle"), "--out", str(built / "eval")]) == 0
-    card = built / "CARD_STEPS.md"
-    write_card(built / "bundle", built / "eval", built / "eval", card, subset, subset,
-               steps=built / "steps")
-    section = card.read_text().split("### The temporal step")[1].split("###")[0]
+    text = _card(built, subset, "CARD_STEPS.md", steps=built / "steps")
+    section = text.split("### The temporal step")[1].split("###")[0]
     rows = [line for line in section.splitlines() if line.startswith(f"| {name} (used)")]
     assert len(rows) == 1 and "holdout" in section
     table = [line for line in section.splitlines() if line.startswith("|")]
@@ -214,7 +220,6 @@ def test_the_card_shows_how_degraded_faces_fare_on_validation(built, subset):
     """The robustness report scores the build's validation faces clean and degraded, at the
     bundle's threshold, and the card shows one row per condition."""
     from dfdetect.data.manifest import read_manifest
-    from dfdetect.default_model.card import write_card
     from dfdetect.default_model.faces import face_items
     from dfdetect.default_model.robustness import robustness_report
 
@@ -229,13 +234,8 @@ def test_the_card_shows_how_degraded_faces_fare_on_validation(built, subset):
     small = report["conditions"]["face_64px"]
     assert 0 <= small["auc"] <= 1 and small["real_logit_shift"]["mean"] != 0
     (built / "robustness.json").write_text(json.dumps(report))
-    if not (built / "eval" / "scans.csv").is_file():
-        assert main(["evaluate", "--labels", str(subset / "labels.csv"), "--model",
-                     str(built / "bundle"), "--out", str(built / "eval")]) == 0
-    card = built / "CARD_ROBUSTNESS.md"
-    write_card(built / "bundle", built / "eval", built / "eval", card, subset, subset,
-               robustness=built / "robustness.json")
-    section = card.read_text().split("### Degraded faces")[1].split("##")[0]
+    text = _card(built, subset, "CARD_ROBUSTNESS.md", robustness=built / "robustness.json")
+    section = text.split("### Degraded faces")[1].split("##")[0]
     rows = [line for line in section.splitlines() if line.startswith("| ")]
     assert [row.split("|")[1].strip() for row in rows[1:]] == [
         "clean", "face_64px", "jpeg_q40"]
