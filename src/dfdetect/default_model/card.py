@@ -262,7 +262,9 @@ difference inside the intervals is no difference.
 - Not a court-grade or forensic instrument: a few hundred training files, a few dozen
   held-out files per tool; read the intervals.
 - Not for faces under ~40 px, profile-only faces, or audio under a second (reported
-  inconclusive); not for non-speech audio or singing.
+  inconclusive); not for non-speech audio or singing. Faces of 40-99 px are judged with a
+  caution: small, blurred or heavily compressed faces hide what the model reads, and it
+  misses more fakes there (the degraded-faces table).
 - Trained only on English read speech and mostly frontal faces of public-figure and research
   data; other languages, children, heavy make-up and new generators are untested.
 - Lip-sync fakes (a real face with only the mouth changed) and voice conversion of a real
