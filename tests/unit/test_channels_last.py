@@ -88,3 +88,12 @@ def test_weight_averaging_keeps_the_mean_of_the_steps_after_its_start(tmp_path):
 def test_before_averaging_starts_the_current_weights_are_saved(tmp_path):
     module, last = _fit_averaged(tmp_path, start_step=100)  # never reached
     assert torch.allclose(last["state_dict"]["conv.0.weight"], module.weights[-1], atol=1e-6)
+
+
+def test_a_resumed_run_keeps_averaging_where_it_stopped(tmp_path):
+    _, whole = _fit_averaged(tmp_path / "whole", start_step=1, epochs=2)
+    _fit_averaged(tmp_path / "resumed", start_step=1, epochs=1)  # killed after one epoch
+    module, resumed = _fit_averaged(tmp_path / "resumed", start_step=1, epochs=2)
+    assert len(module.weights) == 2  # it went on from the first epoch's checkpoint
+    assert torch.allclose(resumed["state_dict"]["conv.0.weight"],
+                          whole["state_dict"]["conv.0.weight"], atol=1e-6)
