@@ -4,8 +4,8 @@ the ``train``-role rows of a build only (its validation split; holdout never rea
     python -m dfdetect.default_model.robustness --build runs/s18 --out runs/s18/robustness.json
 
 The build's validation faces (every stored frame, mean logit, as a scan scores) and one fake
-of each (a self-blend, swap or regenerated face in the shipped recipe's shares, fixed by the
-item's index) are scored clean and under each condition of
+of each (a self-blend, swap or regenerated face in the build's recipe's shares, fixed by
+the item's index) are scored clean and under each condition of
 :mod:`dfdetect.data.degradations` (a small face upscaled, H.264 at CRF 35, JPEG q 40, blur,
 noise). Per condition, each with ``n`` and a 95 % interval:
 
@@ -23,6 +23,7 @@ The model card shows the table (:func:`robustness_markdown`).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
@@ -97,6 +98,7 @@ def robustness_report(build: Path, checkpoint: Path | None = None,
         ...
         dfdetect.errors.DfdetectError: /nonexistent is not a default-model build (no faces.csv)
     """
+    from dfdetect.config import resolve_config
     from dfdetect.data.degradations import CONDITIONS, degrade
     from dfdetect.data.face_frames import face_transforms
     from dfdetect.data.manifest import read_manifest
@@ -120,9 +122,11 @@ def robustness_report(build: Path, checkpoint: Path | None = None,
     model.eval()
     items = face_items(read_manifest(build / "faces.csv"), build / "work", "val")
     prepare = face_transforms(config)
-    # the shipped recipe's mix of fakes (self-blends, swaps, regenerated faces); not in
-    # training mode, so no training channel is added on top of the condition
-    options = fake_options(BlendTrainConfig(), build / "regenerator" / "regenerator.safetensors")
+    # the build's own mix of fakes (its face recipe: self-blends, swaps, regenerated faces);
+    # not in training mode, so no training channel is added on top of the condition
+    recipe = resolve_config(BlendTrainConfig, build / "faces" / "config.yaml")
+    options = fake_options(dataclasses.replace(recipe, held_out=""),
+                           build / "regenerator" / "regenerator.safetensors")
     fakes = BlendedFaces(items, prepare, seed=FAKES_SEED, **options)
     scores = {}
     for name in tqdm(dict.fromkeys(["clean", *(conditions or CONDITIONS)]),
