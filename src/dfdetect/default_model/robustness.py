@@ -33,26 +33,6 @@ from tqdm.auto import tqdm
 FAKES_SEED = 0  # the fakes scored: the same for every checkpoint, so two compare paired
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(np.asarray(p, float), 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
-
-
-def mean_ci(values, *, reps: int = 1000, seed: int = 0) -> list[float]:
-    """95 % bootstrap interval of the mean of ``values``.
-
-    Example:
-        >>> low, high = mean_ci(np.arange(100.0))
-        >>> bool(low < 49.5 < high)
-        True
-    """
-    values = np.asarray(values, float)
-    rng = np.random.default_rng(seed)
-    means = values[rng.integers(0, values.size, (reps, values.size))].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return [float(low), float(high)]
-
-
 def condition_report(reals, fakes, clean_reals, clean_fakes, threshold: float) -> dict:
     """The figures of one condition (scores are probabilities, reals and fakes apart).
 
@@ -63,7 +43,8 @@ def condition_report(reals, fakes, clean_reals, clean_fakes, threshold: float) -
     """
     from sklearn.metrics import roc_auc_score
 
-    from dfdetect.evaluation.intervals import auc_ci, wilson_ci
+    from dfdetect.evaluation.detection import logit
+    from dfdetect.evaluation.intervals import auc_ci, mean_ci, wilson_ci
 
     def auc(negatives, positives) -> dict:
         labels = [0] * len(negatives) + [1] * len(positives)
@@ -77,7 +58,7 @@ def condition_report(reals, fakes, clean_reals, clean_fakes, threshold: float) -
                 "ci95": [round(v, 3) for v in wilson_ci(k, n)]}
 
     both = auc(reals, fakes)
-    shift = _logit(reals) - _logit(clean_reals)
+    shift = logit(reals) - logit(clean_reals)
     return {"auc": both["value"], "auc_ci95": both["ci95"],
             "auc_degraded_reals": auc(reals, clean_fakes),
             "real_logit_shift": {"mean": round(float(shift.mean()), 3),
@@ -116,8 +97,7 @@ def robustness_report(build: Path, checkpoint: Path | None = None,
         raise DfdetectError(f"{build} is not a default-model build (no faces.csv)")
     checkpoint = checkpoint or build / "faces" / "checkpoints" / "best.ckpt"
     if threshold is None:
-        stored = json.loads((build / "bundle" / "thresholds.json").read_text())
-        threshold = float(stored.get("thresholds", stored)["video"])
+        threshold = float(json.loads((build / "bundle" / "thresholds.json").read_text())["video"])
     model, config = load_spatial_model(checkpoint)
     model.eval()
     items = face_items(read_manifest(build / "faces.csv"), build / "work", "val")

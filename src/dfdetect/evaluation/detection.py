@@ -8,6 +8,17 @@ import pandas as pd
 from dfdetect.evaluation.metrics import eer
 
 
+def logit(p) -> np.ndarray:
+    """Fake probabilities as logits, clipped so that 0 and 1 stay finite.
+
+    Example:
+        >>> logit([0.5, 0.0]).round(2)
+        array([  0.  , -13.82])
+    """
+    p = np.clip(np.asarray(p, float), 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
 def detection_metrics(labels, fake_prob, threshold: float | None = None, *,
                       intervals: bool = False) -> dict:
     """AUC, AP, EER and accuracy (at ``threshold``, else at the EER point) of fake scores, and

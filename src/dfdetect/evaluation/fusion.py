@@ -5,14 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dfdetect.evaluation.detection import detection_metrics
+from dfdetect.evaluation.detection import detection_metrics, logit
 from dfdetect.evaluation.intervals import auc_ci
 from dfdetect.models.fusion import CATEGORIES
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
 
 
 def _val_threshold(val: pd.DataFrame, label: str, score: str) -> float:
@@ -52,8 +47,8 @@ def fusion_metrics(scored: pd.DataFrame, *, split: str = "test") -> dict:
                               intervals=True)
     predicted = np.array(CATEGORIES)[both[[f"p_{c}" for c in CATEGORIES]].to_numpy().argmax(1)]
     learner = LogisticRegression().fit(
-        np.column_stack([_logit(train[f"{n}_score"]) for n in names]), train.label)
-    branch_logits = np.column_stack([_logit(both[f"{n}_score"]) for n in names])
+        np.column_stack([logit(train[f"{n}_score"]) for n in names]), train.label)
+    branch_logits = np.column_stack([logit(both[f"{n}_score"]) for n in names])
     alternatives = {**{f"{n}_only_auc": both[f"{n}_score"] for n in names},
                     "late_mean_auc": both[[f"{n}_score" for n in names]].mean(axis=1),
                     "late_learned_auc": learner.predict_proba(branch_logits)[:, 1]}

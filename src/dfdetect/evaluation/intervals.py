@@ -133,6 +133,19 @@ def detection_cis(labels, scores, threshold: float) -> dict[str, list[float]]:
             "acc": bootstrap_ci(labels, scores, lambda y, s: float(np.mean((s >= threshold) == y)))}
 
 
+def mean_ci(values, *, reps: int = REPS, seed: int = 0) -> list[float]:
+    """95 % bootstrap interval of the mean of ``values`` (one sample, e.g. paired changes).
+
+    Example:
+        >>> low, high = mean_ci(np.arange(100.0))
+        >>> bool(low < 49.5 < high)
+        True
+    """
+    values = np.asarray(values, float)
+    rng = np.random.default_rng(seed)
+    return _percentiles(values[rng.integers(0, values.size, (reps, values.size))].mean(axis=1))
+
+
 def wilson_ci(k: int, n: int) -> list[float]:
     """95 % Wilson interval of a proportion ``k / n`` (NaN for ``n = 0``).
 
