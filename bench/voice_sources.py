@@ -51,6 +51,8 @@ clean window only (no channel copies), ``lfcc_no_piper`` without the Piper clips
 ``without_soundtracks_lfcc`` without the soundtracks, ``lfcc_whole_clips`` fits and scores
 the statistics of whole clean clips instead of 4 s windows; ``lfcc_baseline_fitting`` does all
 of these at once (the baseline's fitting on the shipped features).
+``with_soundtracks_lfcc_modulation`` (session 20) adds how each band's loudness moves in time
+(``dfdetect.models.spectral.modulation_statistics``) to the shipped features.
 
 Prints one JSON line: per setting the per-source / per-family figures and their means, with
 ``n`` (windows) for each. This is the study that decided ``VoiceTrainConfig.soundtracks``.
@@ -90,9 +92,10 @@ class StudyFeatures:
     """The recipe's long-term spectrum statistics (``SPECTRAL`` numbers), then the LFCC
     baseline's 40, the pretrained speaker encoder's 768, the 513 phase-coherence ones
     (``dfdetect.models.spectral.phase_statistics``), the 264 of the pauses
-    (``level_statistics``) and, flattened, the short-time model's front end (``FRONT``:
-    ``dfdetect.default_model.short_time``) on the same window, so that one draw of windows
-    serves every feature set."""
+    (``level_statistics``), flattened, the short-time model's front end (``FRONT``:
+    ``dfdetect.default_model.short_time``), and the 96 of the bands' loudness modulation
+    (``MODULATION``: ``modulation_statistics``) on the same window, so that one draw of
+    windows serves every feature set."""
 
     def __init__(self, speaker: bool = True) -> None:
         import torch
@@ -104,25 +107,27 @@ class StudyFeatures:
         # zeros in the speaker columns when no setting reads them (the encoder is the slow part)
         self.speaker = (SpeakerEncoder().eval() if speaker else
                         lambda wave: torch.zeros(len(wave), SpeakerEncoder.embedding_dim))
-        self.embedding_dim = self.spectral.embedding_dim + 40 + 768 + 777 + FRONT.size
+        self.embedding_dim = self.spectral.embedding_dim + 40 + 768 + 777 + FRONT.size + 96
 
     def statistics(self, wave):
         import torch
 
         from dfdetect.default_model.baselines import lfcc_statistics
-        from dfdetect.models.spectral import level_statistics, phase_statistics
+        from dfdetect.models.spectral import (level_statistics, modulation_statistics,
+                                              phase_statistics)
 
         lfcc = torch.from_numpy(lfcc_statistics(wave[0].numpy()))[None].float()
         net = self.spectral
         spec = torch.stft(wave, net.n_fft, net.hop, window=net.window, return_complex=True)
         return torch.cat([net.statistics(wave), lfcc, self.speaker(wave),
                           phase_statistics(spec, net.hop), level_statistics(spec),
-                          FrontEnd().statistics(wave)], 1)
+                          FrontEnd().statistics(wave), modulation_statistics(spec, net.hop)], 1)
 
 
 SPECTRAL, LFCC, SPEAKER = np.arange(1028), 1028 + np.arange(40), 1068 + np.arange(768)
 PHASE, LEVEL = 1836 + np.arange(513), 2349 + np.arange(264)
 FRONT = 2613 + np.arange(FrontEnd.embedding_dim)  # the short-time front end, flattened
+MODULATION = FRONT[-1] + 1 + np.arange(96)
 
 
 class Setting(NamedTuple):
@@ -179,7 +184,11 @@ SETTINGS = {"with_soundtracks": Setting(True, False, SPECTRAL),
             "without_soundtracks_lfcc": Setting(False, False, np.r_[SPECTRAL, LFCC]),
             "lfcc_whole_clips": Setting(True, False, np.r_[SPECTRAL, LFCC], whole=True),
             "lfcc_baseline_fitting": Setting(False, False, np.r_[SPECTRAL, LFCC],
-                                             train_rows="no_piper", whole=True)}
+                                             train_rows="no_piper", whole=True),
+            # session 20: how each band's loudness moves (syllable and phone rates) beside
+            # the shipped recipe's statistics; a fixed channel filter does not move it
+            "with_soundtracks_lfcc_modulation": Setting(True, False,
+                                                        np.r_[SPECTRAL, LFCC, MODULATION])}
 
 
 def windows(build: Path, seed: int = 0, *, vocoders: tuple[str, ...] = (),

@@ -8,7 +8,7 @@ import torch
 
 from dfdetect.media.audio import load_audio
 from dfdetect.models.speaker_encoder import SpeakerEncoder
-from dfdetect.models.spectral import level_statistics, phase_statistics
+from dfdetect.models.spectral import level_statistics, modulation_statistics, phase_statistics
 
 WINDOW = torch.hann_window(512)
 
@@ -106,3 +106,33 @@ def test_the_lfcc_statistics_follow_the_spectrum_statistics_and_ignore_gain():
     louder = SpectralStats(lfcc=True).statistics(3 * waves)[:, 1028:]
     moved = (louder - stats[:, 1028:]).abs()
     assert (moved[:, 0] > 0.5).all() and moved[:, 1:].max() < 1e-3
+
+
+def test_loudness_beating_at_5_hz_lands_in_the_4_to_8_hz_modulation_band():
+    t = torch.arange(64000) / 16000
+    noise = torch.randn(1, 64000, generator=torch.Generator().manual_seed(2))
+    beating = noise * (1 + 0.9 * torch.sin(2 * torch.pi * 5 * t))
+    shares = modulation_statistics(_stft(beating), 160)[0, :80].reshape(16, 5)
+    steady = modulation_statistics(_stft(noise), 160)[0, :80].reshape(16, 5)
+    # column 2 is 4-8 Hz: nearly all of every band's modulation there, far more than unbeaten
+    assert (shares[:, 2] > np.log(0.8)).all()
+    assert (shares[:, 2] - steady[:, 2]).min() > 0.5
+    depth = modulation_statistics(_stft(beating), 160)[0, 80:]
+    assert (depth > modulation_statistics(_stft(noise), 160)[0, 80:] + 2).all()
+
+
+def test_a_fixed_gain_per_band_leaves_the_modulation_statistics_alone():
+    t = torch.arange(64000) / 16000
+    noise = torch.randn(1, 64000, generator=torch.Generator().manual_seed(3))
+    spec = _stft(noise * (1 + 0.5 * torch.sin(2 * torch.pi * 3 * t)))
+    # a channel's colouring, one gain per acoustic band: a constant added to its log energy
+    edges = torch.linspace(0, spec.shape[1], 17).long()  # the function's 16 bands
+    band_gains = torch.linspace(0.2, 3.0, 16)[torch.bucketize(
+        torch.arange(spec.shape[1]), edges[1:-1], right=True)]
+    moved = modulation_statistics(spec, 160) - modulation_statistics(
+        spec * band_gains[None, :, None], 160)
+    assert moved.abs().max() < 1e-3
+    # a gain varying inside the bands too changes a band's mix of bins, a little
+    smooth = torch.linspace(0.2, 3.0, spec.shape[1])[None, :, None]
+    moved = modulation_statistics(spec, 160) - modulation_statistics(spec * smooth, 160)
+    assert moved.abs().mean() < 0.05
