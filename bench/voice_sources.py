@@ -113,8 +113,11 @@ class StudyFeatures:
         import torch
 
         from dfdetect.default_model.baselines import lfcc_statistics
-        from dfdetect.models.spectral import (level_statistics, modulation_statistics,
-                                              phase_statistics)
+        from dfdetect.models.spectral import (
+            level_statistics,
+            modulation_statistics,
+            phase_statistics,
+        )
 
         lfcc = torch.from_numpy(lfcc_statistics(wave[0].numpy()))[None].float()
         net = self.spectral

@@ -334,23 +334,29 @@ def test_the_fused_voice_learner_standardises_both_logits_on_training_reals(buil
     assert 0 <= audio_branch(model, wave, config.samples).score <= 1
 
 
-def test_the_lfcc_statistics_travel_with_the_voice_checkpoint(built, tmp_path):
+def test_the_lfcc_and_modulation_statistics_travel_with_the_voice_checkpoint(built, tmp_path):
     import torch
 
     from dfdetect.default_model.baselines import lfcc_statistics
     from dfdetect.default_model.voice import SAMPLES, VoiceTrainConfig, train_voice
     from dfdetect.inference.branches import audio_branch
+    from dfdetect.models.spectral import modulation_statistics
     from dfdetect.recipes.checkpoints import load_audio_model
 
-    checkpoint, _ = train_voice(built / "voices.csv", tmp_path,
-                                VoiceTrainConfig(lfcc_statistics=True, copies=1, piper=2))
+    checkpoint, _ = train_voice(built / "voices.csv", tmp_path, VoiceTrainConfig(
+        lfcc_statistics=True, modulation_statistics=True, copies=1, piper=2))
     model, config = load_audio_model(checkpoint)
-    assert config.model == "spectral_stats" and config.lfcc_statistics
-    assert model.head.in_features == model.embedding_dim == 1028 + 40
+    assert config.model == "spectral_stats"
+    assert config.lfcc_statistics and config.modulation_statistics
+    assert model.head.in_features == model.embedding_dim == 1028 + 40 + 96
     wave = np.random.default_rng(0).normal(0, 0.1, SAMPLES).astype(np.float32)
+    x = torch.from_numpy(wave)[None]
     with torch.no_grad():  # the reloaded network computes the LFCC baseline's statistics
-        stats = model.statistics(torch.from_numpy(wave)[None])[0, 1028:].numpy()
-    assert np.allclose(stats, lfcc_statistics(wave), atol=1e-4)
+        stats = model.statistics(x)[0].numpy()
+        spec = torch.stft(x, 512, 160, window=torch.hann_window(512), return_complex=True)
+        expected = modulation_statistics(spec, 160)[0].numpy()
+    assert np.allclose(stats[1028:1068], lfcc_statistics(wave), atol=1e-4)
+    assert np.allclose(stats[1068:], expected, atol=1e-4)  # then the bands' modulation
     assert (model.scale[1028:] != 1).all()  # standardised on the training windows too
     assert 0 <= audio_branch(model, wave, config.samples).score <= 1
 

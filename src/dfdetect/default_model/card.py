@@ -184,8 +184,14 @@ def write_card(bundle: Path, holdout_dir: Path, reference_dir: Path, out: Path,
                f"a {temporal} over the frozen face model's per-frame embeddings")
     soundtracks = (" and the soundtracks of the real training videos"
                    if recipe.get("voice", {}).get("soundtracks") else "")
-    lfcc_features = (", and the mean and spread of 20 LFCCs, the LFCC baseline's features"
-            if recipe.get("voice", {}).get("lfcc_statistics") else "")
+    voice = recipe.get("voice", {})
+    extras = (["the mean and spread of 20 LFCCs, the LFCC baseline's features"]
+              if voice.get("lfcc_statistics") else [])
+    extras += (["how the loudness of 16 frequency bands moves at syllable and phone rates "
+                "(their modulation spectra)"] if voice.get("modulation_statistics") else [])
+    voice_features = "per-frequency mean, spread and frame-to-frame change of the log spectrum"
+    voice_features += "".join(f", {e}" for e in extras[:-1]) + "".join(
+        f", and {e}" for e in extras[-1:])
     from dfdetect.models.backbones import WEIGHTS
 
     record = WEIGHTS[config["spatial"]["model"]]
@@ -208,9 +214,8 @@ validation or threshold choice.
   augmentation (real and fake faces alike); one random face per video per
   epoch. A video's score is {pooling} over {json.loads(
       (bundle / 'preprocess.json').read_text())['frames']} sampled frames (`{temporal}`).
-- **Voice branch**: a logistic model on long-term spectrum statistics (per-frequency mean,
-  spread and frame-to-frame change of the log spectrum{lfcc_features}), fitted on real
-  speech{soundtracks} against TTS/vocoder output and
+- **Voice branch**: a logistic model on long-term spectrum statistics ({voice_features}),
+  fitted on real speech{soundtracks} against TTS/vocoder output and
   {metadata['trained_on'].get('piper_fakes', 0)} Piper VITS clips, each clip also seen through
   random channels (resampling 8-48 kHz, MP3/AAC/Opus, RawBoost).
 - **Fusion**: late, calibrated: each branch's score is shifted so that its own threshold sits

@@ -126,7 +126,16 @@ class VoiceTrainConfig:
     # (bench/README.md, session 14: on fresh seeds the unseen real sources called fake fell
     # 0.614 → 0.580, nothing else moved beyond its margin); setting with_soundtracks_lfcc
     lfcc_statistics: bool = True
+    # how each of 16 bands' loudness moves at syllable and phone rates
+    # (models/spectral.modulation_statistics; bench/README.md, session 20, studies M and M2;
+    # setting with_soundtracks_lfcc_modulation)
+    modulation_statistics: bool = False
     seed: int = 0
+
+    def spectral_options(self) -> dict:
+        """The long-term-spectrum model's feature blocks, as its registry entry takes them."""
+        return {"lfcc_statistics": self.lfcc_statistics,
+                "modulation_statistics": self.modulation_statistics}
 
 
 def recording_set(group: str) -> str:
@@ -209,7 +218,7 @@ def train_voice(manifest_path: str | os.PathLike, out: str | os.PathLike,
     config = config or VoiceTrainConfig()
     manifest = usable(read_manifest(manifest_path))
     root, out = manifest_root(manifest_path), Path(out)
-    features = _views(config.learner, config.lfcc_statistics)
+    features = _views(config.learner, config.spectral_options())
     rng = np.random.default_rng(config.seed)
     train = manifest[manifest.split == "train"]
     x_train, y_train = clip_statistics(features, train, root, config.copies, rng)
@@ -244,8 +253,7 @@ def train_voice(manifest_path: str | os.PathLike, out: str | os.PathLike,
     # the CRNN's size where the network holds one (spectral_stats ignores it)
     size = {} if network == "spectral_stats" else {"size": ShortTimeConfig().size}
     audio_config = AudioTrainConfig(model=network, samples=SAMPLES, augment=False, channel=True,
-                                    seed=config.seed, lfcc_statistics=config.lfcc_statistics,
-                                    **size)
+                                    seed=config.seed, **config.spectral_options(), **size)
     record.update({"n_val_clips": int((manifest.split == "val").sum()), "copies": config.copies,
                    "learner": config.learner,
                    "hifigan_copies": int(config.hifigan_copies and (train.label == 0).sum())})
@@ -264,25 +272,26 @@ class _BothViews:
     """A window's long-term statistics and its short-time front end, side by side (what the
     fused learner fits its two models on)."""
 
-    def __init__(self, lfcc_statistics: bool = False) -> None:
+    def __init__(self, spectral_options: dict) -> None:
         from dfdetect.default_model.short_time import FrontEnd
-        from dfdetect.models.spectral import SpectralStats
+        from dfdetect.models.registry import create_model
 
-        self.long_term, self.front = SpectralStats(lfcc=lfcc_statistics).eval(), FrontEnd()
+        self.long_term = create_model("spectral_stats", **spectral_options).eval()
+        self.front = FrontEnd()
         self.embedding_dim = self.long_term.embedding_dim + self.front.embedding_dim
 
     def statistics(self, wave: torch.Tensor) -> torch.Tensor:
         return torch.cat([self.long_term.statistics(wave), self.front.statistics(wave)], 1)
 
 
-def _views(learner: str, lfcc_statistics: bool = False):
-    """What ``learner`` reads of a window (its ``statistics``)."""
+def _views(learner: str, spectral_options: dict):
+    """What ``learner`` reads of a window (its ``statistics``); ``spectral_options``: the
+    long-term model's feature blocks (:meth:`VoiceTrainConfig.spectral_options`)."""
     from dfdetect.default_model.short_time import FrontEnd
     from dfdetect.models.registry import create_model
 
-    views = {"spectral_stats": lambda: create_model(
-        "spectral_stats", lfcc_statistics=lfcc_statistics).eval(),
-             "short_time": FrontEnd, "fused": lambda: _BothViews(lfcc_statistics)}
+    views = {"spectral_stats": lambda: create_model("spectral_stats", **spectral_options).eval(),
+             "short_time": FrontEnd, "fused": lambda: _BothViews(spectral_options)}
     if learner not in views:
         raise DfdetectError(f"voice learner must be one of {sorted(views)}, not {learner!r}")
     return views[learner]()
@@ -301,8 +310,7 @@ def _fit_fused(views: _BothViews, x_train, y_train, x_val, y_val, config: VoiceT
                                       y_val, config, weights)
     short_time, _ = _fit_short_time(views.front, x_train[:, cut:], y_train, x_val[:, cut:],
                                     y_val, config)
-    net = create_model("fused_voice", size=ShortTimeConfig().size,
-                       lfcc_statistics=config.lfcc_statistics)
+    net = create_model("fused_voice", size=ShortTimeConfig().size, **config.spectral_options())
     net.long_term.load_state_dict(long_term.state_dict())
     net.short_time.load_state_dict(short_time.state_dict())
 

@@ -93,7 +93,9 @@ class CRNN(nn.Module):
 
 
 @register_model("crnn")
-def build_crnn(lfcc_statistics: bool = False, **options) -> CRNN:
+def build_crnn(lfcc_statistics: bool = False, modulation_statistics: bool = False,
+               **options) -> CRNN:
     """The audio CRNN (options: ``size``, ``frontend``, ``n_coeffs``, ``with_deltas``;
-    ``lfcc_statistics`` belongs to the long-term-spectrum model and is ignored here)."""
+    ``lfcc_statistics`` and ``modulation_statistics`` belong to the long-term-spectrum model
+    and are ignored here)."""
     return CRNN(**options)

@@ -95,7 +95,8 @@ def modulation_statistics(spec: torch.Tensor, hop: int, sample_rate: int = 16000
     """
     power = spec.real**2 + spec.imag**2  # (B, F, T)
     edges = torch.linspace(0, power.shape[1], bands + 1).long().tolist()
-    energy = torch.stack([power[:, a:b].sum(1) for a, b in zip(edges, edges[1:])], 1)
+    energy = torch.stack([power[:, a:b].sum(1) for a, b in zip(edges[:-1], edges[1:],
+                                                                strict=True)], 1)
     level = torch.log(energy + 1e-8)
     level = level - level.mean(-1, keepdim=True)
     frames = level.shape[-1]
@@ -138,28 +139,35 @@ class SpectralStats(nn.Module):
         >>> x = torch.randn(2, 16000)
         >>> net(x).shape, net.forward_features(x).shape
         (torch.Size([2]), torch.Size([2, 1028]))
+        >>> SpectralStats(lfcc=True, modulation=True).embedding_dim
+        1164
     """
 
-    def __init__(self, n_fft: int = 512, hop: int = 160, lfcc: bool = False) -> None:
+    def __init__(self, n_fft: int = 512, hop: int = 160, lfcc: bool = False,
+                 modulation: bool = False) -> None:
         super().__init__()
-        self.n_fft, self.hop, self.lfcc = n_fft, hop, lfcc
+        self.n_fft, self.hop, self.lfcc, self.modulation = n_fft, hop, lfcc, modulation
         bins = n_fft // 2 + 1
-        # with ``lfcc``, the 40 LFCC statistics follow the spectrum's (:func:`lfcc_statistics`)
-        self.embedding_dim = 4 * bins + (40 if lfcc else 0)
+        # with ``lfcc``, the 40 LFCC statistics follow the spectrum's (:func:`lfcc_statistics`);
+        # with ``modulation``, then the 96 of the bands' loudness (:func:`modulation_statistics`)
+        self.embedding_dim = 4 * bins + (40 if lfcc else 0) + (96 if modulation else 0)
         self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
         self.register_buffer("centre", torch.zeros(self.embedding_dim))
         self.register_buffer("scale", torch.ones(self.embedding_dim))
         self.head = nn.Linear(self.embedding_dim, 1)
 
     def statistics(self, wave: torch.Tensor) -> torch.Tensor:
-        """Raw (unstandardised) statistics ``(B, 4 × 257)`` (``+ 40`` with ``lfcc``)."""
+        """Raw (unstandardised) statistics ``(B, 4 × 257)`` (``+ 40`` with ``lfcc``, ``+ 96``
+        with ``modulation``)."""
         spec = torch.stft(wave, self.n_fft, self.hop, window=self.window, return_complex=True)
         power = torch.log(spec.real**2 + spec.imag**2 + 1e-8)  # (B, F, T)
         # loudness does not tell real from fake: remove each frame's mean level
         power = power - power.mean(1, keepdim=True)
         change = power[..., 1:] - power[..., :-1]
         parts = [power.mean(-1), power.std(-1), change.abs().mean(-1), change.std(-1)]
-        return torch.cat(parts + ([lfcc_statistics(wave)] if self.lfcc else []), 1)
+        parts += [lfcc_statistics(wave)] if self.lfcc else []
+        parts += [modulation_statistics(spec, self.hop)] if self.modulation else []
+        return torch.cat(parts, 1)
 
     def forward_features(self, wave: torch.Tensor) -> torch.Tensor:
         return (self.statistics(wave) - self.centre) / self.scale
@@ -172,7 +180,9 @@ class SpectralStats(nn.Module):
 
 
 @register_model("spectral_stats")
-def build_spectral_stats(lfcc_statistics: bool = False, **_) -> SpectralStats:
+def build_spectral_stats(lfcc_statistics: bool = False, modulation_statistics: bool = False,
+                         **_) -> SpectralStats:
     """The long-term-spectrum voice detector, with the LFCC statistics beside the spectrum's
-    when ``lfcc_statistics`` (the CRNN's options are ignored)."""
-    return SpectralStats(lfcc=lfcc_statistics)
+    when ``lfcc_statistics`` and the bands' loudness modulation when ``modulation_statistics``
+    (the CRNN's options are ignored)."""
+    return SpectralStats(lfcc=lfcc_statistics, modulation=modulation_statistics)

@@ -32,9 +32,10 @@ class FusedVoice(nn.Module):
         (torch.Size([2]), torch.Size([2, 1092]))
     """
 
-    def __init__(self, lfcc_statistics: bool = False, **crnn_options) -> None:
+    def __init__(self, lfcc_statistics: bool = False, modulation_statistics: bool = False,
+                 **crnn_options) -> None:
         super().__init__()
-        self.long_term = SpectralStats(lfcc=lfcc_statistics)
+        self.long_term = SpectralStats(lfcc=lfcc_statistics, modulation=modulation_statistics)
         self.short_time = CRNN(**crnn_options)
         self.split = self.long_term.embedding_dim
         self.embedding_dim = self.split + self.short_time.embedding_dim
@@ -58,5 +59,5 @@ class FusedVoice(nn.Module):
 @register_model("fused_voice")
 def build_fused_voice(**options) -> FusedVoice:
     """The fused voice detector (options: the CRNN's ``size``, ``frontend``, ``n_coeffs``,
-    ``with_deltas``; the long-term model's ``lfcc_statistics``)."""
+    ``with_deltas``; the long-term model's ``lfcc_statistics`` and ``modulation_statistics``)."""
     return FusedVoice(**options)

@@ -29,11 +29,14 @@ class AudioTrainConfig:
     # the long-term-spectrum models (spectral_stats, fused_voice): the LFCC statistics
     # beside the spectrum's (models/spectral.lfcc_statistics); the CRNN ignores it
     lfcc_statistics: bool = False
+    # and the bands' loudness modulation (models/spectral.modulation_statistics)
+    modulation_statistics: bool = False
 
 
 def model_options(config: AudioTrainConfig) -> dict:
     return {"size": config.size, "frontend": config.frontend, "n_coeffs": config.n_coeffs,
-            "with_deltas": config.with_deltas, "lfcc_statistics": config.lfcc_statistics}
+            "with_deltas": config.with_deltas, "lfcc_statistics": config.lfcc_statistics,
+            "modulation_statistics": config.modulation_statistics}
 
 
 def build_network(config: AudioTrainConfig):
