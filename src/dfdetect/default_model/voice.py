@@ -127,9 +127,11 @@ class VoiceTrainConfig:
     # 0.614 → 0.580, nothing else moved beyond its margin); setting with_soundtracks_lfcc
     lfcc_statistics: bool = True
     # how each of 16 bands' loudness moves at syllable and phone rates
-    # (models/spectral.modulation_statistics; bench/README.md, session 20, studies M and M2;
-    # setting with_soundtracks_lfcc_modulation)
-    modulation_statistics: bool = False
+    # (models/spectral.modulation_statistics): chosen by rule M2 committed before its run
+    # (bench/README.md, session 20: on fresh seeds a left-out generator family's fakes caught
+    # at the 5 % real threshold rose 0.814 → 0.864, nothing else fell beyond its margin);
+    # setting with_soundtracks_lfcc_modulation
+    modulation_statistics: bool = True
     seed: int = 0
 
     def spectral_options(self) -> dict:
