@@ -135,7 +135,12 @@ class VoiceTrainConfig:
     seed: int = 0
 
     def spectral_options(self) -> dict:
-        """The long-term-spectrum model's feature blocks, as its registry entry takes them."""
+        """The long-term-spectrum model's feature blocks, as its registry entry takes them.
+
+        Example:
+            >>> VoiceTrainConfig(modulation_statistics=False).spectral_options()
+            {'lfcc_statistics': True, 'modulation_statistics': False}
+        """
         return {"lfcc_statistics": self.lfcc_statistics,
                 "modulation_statistics": self.modulation_statistics}
 
