@@ -69,6 +69,7 @@ import numpy as np
 import pandas as pd
 
 from dfdetect.default_model.short_time import FrontEnd
+from dfdetect.models.spectral import MODULATION_DIM
 
 MEANS = ("mean_fpr_unseen_real", "mean_auc_unseen_family", "mean_caught_unseen_family",
          "mean_auc_within_source", "mean_caught_within_source",
@@ -107,7 +108,8 @@ class StudyFeatures:
         # zeros in the speaker columns when no setting reads them (the encoder is the slow part)
         self.speaker = (SpeakerEncoder().eval() if speaker else
                         lambda wave: torch.zeros(len(wave), SpeakerEncoder.embedding_dim))
-        self.embedding_dim = self.spectral.embedding_dim + 40 + 768 + 777 + FRONT.size + 96
+        self.embedding_dim = (self.spectral.embedding_dim + 40 + 768 + 777 + FRONT.size
+                              + MODULATION.size)
 
     def statistics(self, wave):
         import torch
@@ -130,7 +132,7 @@ class StudyFeatures:
 SPECTRAL, LFCC, SPEAKER = np.arange(1028), 1028 + np.arange(40), 1068 + np.arange(768)
 PHASE, LEVEL = 1836 + np.arange(513), 2349 + np.arange(264)
 FRONT = 2613 + np.arange(FrontEnd.embedding_dim)  # the short-time front end, flattened
-MODULATION = FRONT[-1] + 1 + np.arange(96)
+MODULATION = FRONT[-1] + 1 + np.arange(MODULATION_DIM)
 
 
 class Setting(NamedTuple):

@@ -75,10 +75,13 @@ def level_statistics(spec: torch.Tensor) -> torch.Tensor:
 
 # modulation frequencies (Hz) of a band's log energy: syllables sit near 4 Hz, phones above
 MODULATION_BANDS = ((1, 2), (2, 4), (4, 8), (8, 16), (16, 32))
+LOUDNESS_BANDS = 16  # equal acoustic bands whose loudness is followed
+# per band: its share in each modulation band, then its depth of modulation
+MODULATION_DIM = LOUDNESS_BANDS * (len(MODULATION_BANDS) + 1)
 
 
 def modulation_statistics(spec: torch.Tensor, hop: int, sample_rate: int = 16000,
-                          bands: int = 16) -> torch.Tensor:
+                          bands: int = LOUDNESS_BANDS) -> torch.Tensor:
     """How the loudness of each of ``bands`` equal acoustic bands moves in time, from a complex
     STFT ``(B, F, T)`` → ``(B, bands × 6)``: per band, the log share of its log-energy
     modulation spectrum in each of :data:`MODULATION_BANDS`, then the log of its total
@@ -150,7 +153,7 @@ class SpectralStats(nn.Module):
         bins = n_fft // 2 + 1
         # with ``lfcc``, the 40 LFCC statistics follow the spectrum's (:func:`lfcc_statistics`);
         # with ``modulation``, then the 96 of the bands' loudness (:func:`modulation_statistics`)
-        self.embedding_dim = 4 * bins + (40 if lfcc else 0) + (96 if modulation else 0)
+        self.embedding_dim = 4 * bins + (40 if lfcc else 0) + (MODULATION_DIM if modulation else 0)
         self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
         self.register_buffer("centre", torch.zeros(self.embedding_dim))
         self.register_buffer("scale", torch.ones(self.embedding_dim))
