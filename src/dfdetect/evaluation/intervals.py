@@ -152,10 +152,13 @@ def wilson_ci(k: int, n: int) -> list[float]:
     Example:
         >>> [round(v, 3) for v in wilson_ci(2, 22)]
         [0.025, 0.278]
+        >>> wilson_ci(0, 15)[0]
+        0.0
     """
     if n == 0:
         return [math.nan, math.nan]
     p, z = k / n, 1.96
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return [centre - half, centre + half]
+    # at k = 0 (or n) the bound is 0 (or 1) up to rounding, which printed as "-0.0" in the card
+    return [max(0.0, centre - half), min(1.0, centre + half)]
