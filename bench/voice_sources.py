@@ -52,7 +52,9 @@ clean window only (no channel copies), ``lfcc_no_piper`` without the Piper clips
 the statistics of whole clean clips instead of 4 s windows; ``lfcc_baseline_fitting`` does all
 of these at once (the baseline's fitting on the shipped features).
 ``with_soundtracks_lfcc_modulation`` (session 20) adds how each band's loudness moves in time
-(``dfdetect.models.spectral.modulation_statistics``) to the shipped features.
+(``dfdetect.models.spectral.modulation_statistics``) to the shipped features;
+``with_soundtracks_lfcc_modulation_periodicity`` (session 21) adds to those the voicing, the
+per-band harmonicity and the pitch steps (``dfdetect.models.periodicity``).
 
 Prints one JSON line: per setting the per-source / per-family figures and their means, with
 ``n`` (windows) for each. This is the study that decided ``VoiceTrainConfig.soundtracks``.
@@ -69,6 +71,7 @@ import numpy as np
 import pandas as pd
 
 from dfdetect.default_model.short_time import FrontEnd
+from dfdetect.models.periodicity import PERIODICITY_DIM
 from dfdetect.models.spectral import MODULATION_DIM
 
 MEANS = ("mean_fpr_unseen_real", "mean_auc_unseen_family", "mean_caught_unseen_family",
@@ -95,7 +98,8 @@ class StudyFeatures:
     (``dfdetect.models.spectral.phase_statistics``), the 264 of the pauses
     (``level_statistics``), flattened, the short-time model's front end (``FRONT``:
     ``dfdetect.default_model.short_time``), and the 96 of the bands' loudness modulation
-    (``MODULATION``: ``modulation_statistics``) on the same window, so that one draw of
+    (``MODULATION``: ``modulation_statistics``) and the 21 of its periodicity (``PERIODICITY``:
+    ``dfdetect.models.periodicity``) on the same window, so that one draw of
     windows serves every feature set."""
 
     def __init__(self, speaker: bool = True) -> None:
@@ -109,12 +113,13 @@ class StudyFeatures:
         self.speaker = (SpeakerEncoder().eval() if speaker else
                         lambda wave: torch.zeros(len(wave), SpeakerEncoder.embedding_dim))
         self.embedding_dim = (self.spectral.embedding_dim + 40 + 768 + 777 + FRONT.size
-                              + MODULATION.size)
+                              + MODULATION.size + PERIODICITY.size)
 
     def statistics(self, wave):
         import torch
 
         from dfdetect.default_model.baselines import lfcc_statistics
+        from dfdetect.models.periodicity import periodicity_statistics
         from dfdetect.models.spectral import (
             level_statistics,
             modulation_statistics,
@@ -126,13 +131,15 @@ class StudyFeatures:
         spec = torch.stft(wave, net.n_fft, net.hop, window=net.window, return_complex=True)
         return torch.cat([net.statistics(wave), lfcc, self.speaker(wave),
                           phase_statistics(spec, net.hop), level_statistics(spec),
-                          FrontEnd().statistics(wave), modulation_statistics(spec, net.hop)], 1)
+                          FrontEnd().statistics(wave), modulation_statistics(spec, net.hop),
+                          periodicity_statistics(wave)], 1)
 
 
 SPECTRAL, LFCC, SPEAKER = np.arange(1028), 1028 + np.arange(40), 1068 + np.arange(768)
 PHASE, LEVEL = 1836 + np.arange(513), 2349 + np.arange(264)
 FRONT = 2613 + np.arange(FrontEnd.embedding_dim)  # the short-time front end, flattened
 MODULATION = FRONT[-1] + 1 + np.arange(MODULATION_DIM)
+PERIODICITY = MODULATION[-1] + 1 + np.arange(PERIODICITY_DIM)
 
 
 class Setting(NamedTuple):
@@ -193,7 +200,11 @@ SETTINGS = {"with_soundtracks": Setting(True, False, SPECTRAL),
             # session 20: how each band's loudness moves (syllable and phone rates) beside
             # the shipped recipe's statistics; a fixed channel filter does not move it
             "with_soundtracks_lfcc_modulation": Setting(True, False,
-                                                        np.r_[SPECTRAL, LFCC, MODULATION])}
+                                                        np.r_[SPECTRAL, LFCC, MODULATION]),
+            # session 21: how periodic the voice is per band at its pitch, and how its pitch
+            # steps (models/periodicity), beside the shipped recipe's statistics
+            "with_soundtracks_lfcc_modulation_periodicity": Setting(
+                True, False, np.r_[SPECTRAL, LFCC, MODULATION, PERIODICITY])}
 
 
 def windows(build: Path, seed: int = 0, *, vocoders: tuple[str, ...] = (),
