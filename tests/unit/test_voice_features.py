@@ -136,3 +136,40 @@ def test_a_fixed_gain_per_band_leaves_the_modulation_statistics_alone():
     smooth = torch.linspace(0.2, 3.0, spec.shape[1])[None, :, None]
     moved = modulation_statistics(spec, 160) - modulation_statistics(spec * smooth, 160)
     assert moved.abs().mean() < 0.05
+
+
+def _pulses(periods_s: np.ndarray, seconds: float = 2.0) -> torch.Tensor:
+    """A glottal-like pulse train at 16 kHz (one unit impulse per period), through a short
+    resonance so that it has energy in every band."""
+    times = np.cumsum(periods_s)
+    wave = np.zeros(int(seconds * 16000), np.float32)
+    wave[(times[times < seconds] * 16000).astype(int)] = 1.0
+    taps = torch.tensor([1.0, 0.6, 0.2])
+    return torch.nn.functional.conv1d(torch.from_numpy(wave)[None, None], taps.flip(0)[None, None],
+                                      padding=2)[:, 0, :len(wave)]
+
+
+def test_a_pulse_train_is_voiced_and_harmonic_in_every_band_and_noise_is_not():
+    from dfdetect.models.periodicity import HARMONIC_BANDS, periodicity_statistics
+
+    steady = periodicity_statistics(_pulses(np.full(400, 1 / 125)))[0]
+    noise = periodicity_statistics(torch.randn(1, 32000, generator=torch.Generator()
+                                               .manual_seed(3)))[0]
+    assert float(steady[0]) > 0.95 and float(noise[0]) < 0.05  # voiced share
+    hnr_means = slice(6, 6 + 2 * len(HARMONIC_BANDS), 2)
+    assert (steady[hnr_means] > 10).all()  # every band periodic at the pitch (dB)
+
+
+def test_a_jittered_voice_steps_its_pitch_more_and_a_gain_moves_nothing():
+    """3 % random period jitter against a steady 125 Hz train: the median log pitch step
+    grows; scaling the wave by 10 leaves every number where it was."""
+    from dfdetect.models.periodicity import periodicity_statistics
+
+    rng = np.random.default_rng(4)
+    steady = _pulses(np.full(400, 1 / 125))
+    jittered = _pulses(1 / 125 * (1 + 0.03 * rng.standard_normal(400)))
+    median_step = 17  # the voicing share, 5 voicing quantiles, 10 band numbers, then q 0.25
+    plain, shaky = (periodicity_statistics(w)[0, median_step] for w in (steady, jittered))
+    assert float(shaky) > float(plain) + 1.0  # log units
+    moved = periodicity_statistics(10 * jittered) - periodicity_statistics(jittered)
+    assert float(moved.abs().max()) < 1e-3
