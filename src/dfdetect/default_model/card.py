@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -130,6 +131,33 @@ well unseen tools are caught.
 
 {robustness_markdown(loaded)}
 """
+
+
+def blind_spots(family: pd.DataFrame) -> str:
+    """A bullet naming each held-out family the model cannot tell from real (its AUC's 95 %
+    interval reaches 0.5), so that "not for" says what the figures show; "" when there is none.
+
+    Example:
+        >>> table = pd.DataFrame({"modality": ["video", "audio"], "family": ["talking_head",
+        ...     "tts"], "n_real": [22, 75], "n_fake": [37, 110], "auc": [0.496, 0.956],
+        ...     "ci95": ["[0.33, 0.68]", "[0.93, 0.98]"], "fakes_caught": ["0/37", "47/110"]})
+        >>> print(blind_spots(table))
+        - Held-out fakes it cannot tell from real (the AUC's 95 % interval reaches 0.5): video
+          talking_head (AUC 0.496 [0.33, 0.68], 0/37 caught, n 22 real / 37 fake). Do not read a
+          "real" verdict as evidence against such a fake.
+        >>> blind_spots(table.iloc[1:])
+        ''
+    """
+    blind = [row for row in family.itertuples()
+             if float(str(row.ci95).strip("[]").split(",")[0]) <= 0.5]
+    if not blind:
+        return ""
+    named = "; ".join(f"{r.modality} {r.family} (AUC {r.auc:.3f} {r.ci95}, {r.fakes_caught} "
+                      f"caught, n {r.n_real} real / {r.n_fake} fake)" for r in blind)
+    return textwrap.fill(
+        "Held-out fakes it cannot tell from real (the AUC's 95 % interval reaches 0.5): "
+        f"{named}. Do not read a \"real\" verdict as evidence against such a fake.",
+        width=92, initial_indent="- ", subsequent_indent="  ")
 
 
 def _interval(record: dict) -> str:
@@ -274,6 +302,7 @@ difference inside the intervals is no difference.
   data; other languages, children, heavy make-up and new generators are untested.
 - Lip-sync fakes (a real face with only the mouth changed) and voice conversion of a real
   recording are the hardest cases; no audio-visual synchronisation check is part of it yet.
+{blind_spots(family)}
 """
     out.write_text(text, encoding="utf-8")
 
