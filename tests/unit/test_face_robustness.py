@@ -56,3 +56,23 @@ def test_face_scores_put_every_stored_frame_through_the_channel(tmp_path):
     dark = face_scores(model, prepare, items, channel=darken)
     assert clean[0] == pytest.approx(float(torch.sigmoid(torch.tensor(2.0))), abs=1e-6)
     assert dark[0] == pytest.approx(float(torch.sigmoid(torch.tensor(0.5))), abs=1e-6)
+
+
+
+def test_erasing_paints_one_rectangle_of_2_to_25_percent_in_the_mean_colour():
+    """``BlendTrainConfig.erase``'s rectangle: over 200 draws on a textured face-sized image,
+    the painted share stays in 2-25 % and every painted pixel is the image's mean colour."""
+    from dfdetect.default_model.faces import erase_rectangle
+
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (224, 224, 3), dtype=np.uint8)
+    mean_colour = image.reshape(-1, 3).mean(0).astype(np.uint8)
+    shares = []
+    for _ in range(200):
+        out = erase_rectangle(image, rng)
+        changed = (out != image).any(-1)
+        rows, cols = np.flatnonzero(changed.any(1)), np.flatnonzero(changed.any(0))
+        box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+        assert (out[box] == mean_colour).all()
+        shares.append(changed[box].size / changed.size)
+    assert min(shares) > 0.015 and max(shares) < 0.26

@@ -58,6 +58,11 @@ class BlendTrainConfig:
     swap_fraction: float = 0.25
     low_resolution: float = 0.3  # chance of a 0.35-0.8× down-and-up resize (small faces)
     h264: float = 0.5  # chance of an H.264 round trip at CRF 18-40 (real and blended alike)
+    # chance of painting one random rectangle (2-25 % of the crop) in the face's mean colour,
+    # real and fake alike, so that no single trace (a blend's seam) decides alone: random
+    # erasing (Zhong et al. 2020), the idea of representative forgery mining (Wang & Deng
+    # 2021). 0 (off) draws nothing, so the shipped recipe's draws are unchanged
+    erase: float = 0.0
     # share of fakes rendered by the regenerator (faces a decoder drew: the talking-head and
     # reenactment kind no blend of real faces shows); 0 trains on blends and swaps only
     regenerated: float = 1 / 3
@@ -115,9 +120,10 @@ class BlendedFaces(Dataset):
     def __init__(self, items: list[dict], prepare, *, train: bool = False, seed: int = 0,
                  swap_fraction: float = 0.25, low_resolution: float = 0.3,
                  h264: float = 0.0, regenerator=None, regenerated: float = 0.0,
-                 kinds: tuple[str, ...] = KINDS) -> None:
+                 kinds: tuple[str, ...] = KINDS, erase: float = 0.0) -> None:
         self.items, self.prepare, self.train, self.seed = items, prepare, train, seed
         self.swap_fraction, self.low_resolution, self.h264 = swap_fraction, low_resolution, h264
+        self.erase = erase
         self.regenerator, self.regenerated = regenerator, regenerated
         self.rng = np.random.default_rng(seed)
         # swap donors of each item: everyone of another group (computed once, not per draw)
@@ -208,7 +214,30 @@ class BlendedFaces(Dataset):
             from dfdetect.data.video_channel import h264_round_trip
 
             image = h264_round_trip(image, int(rng.integers(18, 41)))
+        if self.train and self.erase > 0 and rng.random() < self.erase:
+            image = erase_rectangle(image, rng)
         return image, fake
+
+
+def erase_rectangle(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A copy of ``image`` (H×W×3) with one random rectangle of 2-25 % of its area (aspect
+    0.3-3.3) painted in the image's mean colour (no texture of its own to learn from).
+
+    Example:
+        >>> out = erase_rectangle(np.zeros((64, 64, 3), np.uint8) + 9, np.random.default_rng(0))
+        >>> out.shape, int(out.min()), int(out.max())
+        ((64, 64, 3), 9, 9)
+    """
+    h, w = image.shape[:2]
+    area = rng.uniform(0.02, 0.25) * h * w
+    aspect = np.exp(rng.uniform(np.log(0.3), np.log(3.3)))
+    eh = int(min(h, round(np.sqrt(area * aspect))))
+    ew = int(min(w, round(np.sqrt(area / aspect))))
+    top, left = int(rng.integers(0, h - eh + 1)), int(rng.integers(0, w - ew + 1))
+    out = image.copy()
+    mean_colour = image.reshape(-1, image.shape[2]).mean(0).astype(image.dtype)
+    out[top:top + eh, left:left + ew] = mean_colour
+    return out
 
 
 @torch.no_grad()
@@ -304,7 +333,7 @@ def fake_options(blend: BlendTrainConfig, regenerator: str | os.PathLike | None)
     if blend.held_out and blend.held_out not in KINDS:
         raise DfdetectError(f"unknown kind of fake {blend.held_out!r}: {', '.join(KINDS)}")
     options = {"swap_fraction": blend.swap_fraction, "low_resolution": blend.low_resolution,
-               "h264": blend.h264, "regenerated": blend.regenerated,
+               "h264": blend.h264, "regenerated": blend.regenerated, "erase": blend.erase,
                "kinds": tuple(k for k in KINDS if k != blend.held_out)}
     if blend.regenerated > 0:
         if regenerator is None:
