@@ -61,7 +61,9 @@ class BlendTrainConfig:
     # chance of painting one random rectangle (2-25 % of the crop) in the face's mean colour,
     # real and fake alike, so that no single trace (a blend's seam) decides alone: random
     # erasing (Zhong et al. 2020), the idea of representative forgery mining (Wang & Deng
-    # 2021). 0 (off) draws nothing, so the shipped recipe's draws are unchanged
+    # 2021). 0 (off) draws nothing, so the shipped recipe's draws are unchanged. Off: at 0.5
+    # the leave-one-kind-out study (bench/README.md, session 21) moved the unseen kinds' AUC
+    # by -0.046, the regenerated faces' by -0.120 [-0.189, -0.054]
     erase: float = 0.0
     # share of fakes rendered by the regenerator (faces a decoder drew: the talking-head and
     # reenactment kind no blend of real faces shows); 0 trains on blends and swaps only
