@@ -47,19 +47,45 @@ def make_dataset(root: Path, copies: int) -> Path:
 
 
 RUN = """
-import json, resource, sys, time
+import json, os, resource, sys, threading, time
+from pathlib import Path
 from dfdetect.preprocess import PreprocessOptions, preprocess
+
+def children(pid):
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+def peak_mb(pid):  # VmHWM: the process's peak resident set so far
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+# the workers are the children of a forkserver (this process's child, holding only imports),
+# so RUSAGE_CHILDREN does not see them: every 0.1 s, the peak of each live grandchild
+workers, done = {}, threading.Event()
+def watch():
+    while not done.wait(0.1):
+        try:
+            tree = [w for kid in children(os.getpid()) for w in children(kid)]
+        except OSError:
+            continue
+        for pid in tree:
+            try:
+                workers[pid] = max(workers.get(pid, 0.0), peak_mb(pid))
+            except OSError:
+                pass
+threading.Thread(target=watch, daemon=True).start()
 start = time.perf_counter()
 options = PreprocessOptions(frames=int(sys.argv[3]), track=sys.argv[5] == "on")
 report = preprocess(sys.argv[1], sys.argv[2], options, workers=int(sys.argv[4]),
                     progress=False)
+done.set()
 print(json.dumps({"seconds": time.perf_counter() - start, "videos": len(report),
                   "faces": int(report.faces_found.sum()),
                   "frames": int(report.frames_sampled.sum()),
                   "startup_seconds": report.attrs["startup_seconds"],
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "worker_peak_rss_mb":
-                      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+                  "worker_peak_rss_mb": max(workers.values(), default=0.0)}))
 """
 
 

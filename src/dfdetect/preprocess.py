@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +27,7 @@ from dfdetect.fsutil import atomic_path, clear_stale_temps, owner_tag, save_npy
 from dfdetect.limits import time_limit as limit_time
 from dfdetect.media.face_sampling import face_detector, face_track
 from dfdetect.workdir import WorkDir, sample_key
+from dfdetect.worker_pool import worker_pool
 
 if TYPE_CHECKING:  # a scan reads PreprocessOptions from here and never needs pandas (32 MB)
     import pandas as pd
@@ -228,7 +229,7 @@ def preprocess(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
             todo.append(row)
     startup = time.perf_counter()
     if any(row["modality"] != "audio" for row in todo):
-        face_detector(options)  # imports, MTCNN's export: forked workers inherit them
+        face_detector(options)  # MTCNN's export written once, before any worker reads it
     startup = time.perf_counter() - startup
     log.info("face detector loaded in %.1f s", startup)
     lines += _run(todo, base, workdir, options, workers, progress, time_limit)
@@ -255,11 +256,12 @@ def _run(todo: list[dict], base: Path, workdir: Path, options: PreprocessOptions
             bar.update()
     else:
         threads = max(1, (os.cpu_count() or 1) // workers)
-        # The detector was loaded before forking (see preprocess): the workers inherit its
-        # imports and files; each starts its own ONNX Runtime sessions at its first frame (so
-        # no thread pool is forked). Largest files first, so that no long row starts last.
+        # The detector's files were made before the pool (see preprocess); the workers come
+        # from a clean server (worker_pool: forked from here, they once inherited a lock of
+        # this process's FFmpeg threads and hung), and each starts its own ONNX Runtime
+        # sessions at its first frame. Largest files first, so that no long row starts last.
         todo = sorted(todo, key=lambda row: -_file_size(base / row["path"]))
-        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(threads,)) as pool:
+        with worker_pool(workers, initializer=_init_worker, initargs=(threads,)) as pool:
             futures = [pool.submit(process_row, row, base, workdir, options, time_limit, threads)
                        for row in todo]
             for future in as_completed(futures):

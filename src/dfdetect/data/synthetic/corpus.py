@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -13,6 +12,7 @@ from dfdetect.data.synthetic import asvspoof_corpus, fakeavceleb_corpus, ffpp_co
 from dfdetect.data.synthetic.presets import PRESETS
 from dfdetect.errors import DfdetectError
 from dfdetect.fsutil import atomic_path, clear_stale_temps
+from dfdetect.worker_pool import worker_pool
 
 DATASETS = {"ffpp": ffpp_corpus, "fakeavceleb": fakeavceleb_corpus,
             "asvspoof2019": asvspoof_corpus}
@@ -74,7 +74,7 @@ def _run(jobs: list, workers: int, total: int) -> None:
             job()
             bar.update()
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with worker_pool(workers) as pool:  # clean workers: see dfdetect.worker_pool
             for future in [pool.submit(job) for job in jobs]:
                 future.result()
                 bar.update()

@@ -1,0 +1,36 @@
+"""Worker processes for batch jobs, started from a clean process instead of forked from the
+caller.
+
+A process forked from a caller that has threads inherits every lock those threads held at
+that instant, without the threads that would release it. A scan, a test run or a notebook
+has such threads (FFmpeg's frame-threaded decoders and its log lock, ONNX Runtime's and
+OpenMP's pools), and a forked preprocessing worker once waited forever in FFmpeg's pixel
+conversion on such a lock (the CI run of session 21, a futex held by no thread). The
+``forkserver`` start method forks every worker from one single-threaded server process that
+never ran any of that; the server imports :data:`PRELOAD` once, so a worker starts as fast as
+a fork.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+# what every worker would otherwise import on its first row (the server imports it once)
+PRELOAD = ("numpy", "cv2", "av", "onnxruntime", "dfdetect.preprocess",
+           "dfdetect.media.face_sampling", "dfdetect.data.synthetic.corpus")
+
+
+def worker_pool(workers: int, initializer=None, initargs: tuple = ()) -> ProcessPoolExecutor:
+    """A :class:`ProcessPoolExecutor` of ``workers`` processes forked from a clean server
+    (``forkserver``), never from the calling process.
+
+    Example:
+        >>> with worker_pool(2) as pool:
+        ...     sorted(pool.map(abs, [-2, 1]))
+        [1, 2]
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(PRELOAD))
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=initializer,
+                               initargs=initargs)
