@@ -182,6 +182,10 @@ def _is_done(workdir: Path, key: str, options: PreprocessOptions) -> dict | None
     return record["report"] if record.get("options") == options.to_json() else None
 
 
+# what a worker would otherwise import on its first row (its server imports them once)
+WORKER_IMPORTS = ("numpy", "cv2", "av", "onnxruntime", "dfdetect.preprocess")
+
+
 def _init_worker(threads: int) -> None:
     from dfdetect.media.mtcnn import set_threads
 
@@ -261,7 +265,8 @@ def _run(todo: list[dict], base: Path, workdir: Path, options: PreprocessOptions
         # this process's FFmpeg threads and hung), and each starts its own ONNX Runtime
         # sessions at its first frame. Largest files first, so that no long row starts last.
         todo = sorted(todo, key=lambda row: -_file_size(base / row["path"]))
-        with worker_pool(workers, initializer=_init_worker, initargs=(threads,)) as pool:
+        with worker_pool(workers, initializer=_init_worker, initargs=(threads,),
+                         preload=WORKER_IMPORTS) as pool:
             futures = [pool.submit(process_row, row, base, workdir, options, time_limit, threads)
                        for row in todo]
             for future in as_completed(futures):

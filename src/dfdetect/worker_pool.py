@@ -7,8 +7,8 @@ has such threads (FFmpeg's frame-threaded decoders and its log lock, ONNX Runtim
 OpenMP's pools), and a forked preprocessing worker once waited forever in FFmpeg's pixel
 conversion on such a lock (the CI run of session 21, a futex held by no thread). The
 ``forkserver`` start method forks every worker from one single-threaded server process that
-never ran any of that; the server imports :data:`PRELOAD` once, so a worker starts as fast as
-a fork.
+never ran any of that; the server imports the caller's ``preload`` modules once, so a worker
+starts about as fast as a fork.
 """
 
 from __future__ import annotations
@@ -16,14 +16,13 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
-# what every worker would otherwise import on its first row (the server imports it once)
-PRELOAD = ("numpy", "cv2", "av", "onnxruntime", "dfdetect.preprocess",
-           "dfdetect.media.face_sampling", "dfdetect.data.synthetic.corpus")
 
-
-def worker_pool(workers: int, initializer=None, initargs: tuple = ()) -> ProcessPoolExecutor:
+def worker_pool(workers: int, initializer=None, initargs: tuple = (),
+                preload: tuple[str, ...] = ("numpy",)) -> ProcessPoolExecutor:
     """A :class:`ProcessPoolExecutor` of ``workers`` processes forked from a clean server
-    (``forkserver``), never from the calling process.
+    (``forkserver``), never from the calling process. ``preload``: the modules every worker
+    would otherwise import on its first job (the server is started once per process, by the
+    first pool, with that pool's list).
 
     Example:
         >>> with worker_pool(2) as pool:
@@ -31,6 +30,6 @@ def worker_pool(workers: int, initializer=None, initargs: tuple = ()) -> Process
         [1, 2]
     """
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(PRELOAD))
+    context.set_forkserver_preload(list(preload))
     return ProcessPoolExecutor(workers, mp_context=context, initializer=initializer,
                                initargs=initargs)

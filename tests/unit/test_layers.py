@@ -16,7 +16,7 @@ SOURCE = Path(__file__).resolve().parents[2] / "src" / "dfdetect"
 LAYERS = [
     # "": dfdetect itself (its __init__ holds the version and names its exports as strings)
     {"", "errors", "resources"},
-    {"fsutil", "limits"},
+    {"fsutil", "limits", "worker_pool"},
     {"config", "pipeline", "figures", "workdir", "demo_profiles"},
     {"media", "models"},
     {"recipes"},

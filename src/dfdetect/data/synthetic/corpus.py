@@ -74,7 +74,8 @@ def _run(jobs: list, workers: int, total: int) -> None:
             job()
             bar.update()
     else:
-        with worker_pool(workers) as pool:  # clean workers: see dfdetect.worker_pool
+        # clean workers (see dfdetect.worker_pool) that import this module once, in their server
+        with worker_pool(workers, preload=("numpy", __name__)) as pool:
             for future in [pool.submit(job) for job in jobs]:
                 future.result()
                 bar.update()
