@@ -17,7 +17,9 @@ against one fake of the held-out kind of each (``unseen``), and of the kinds it 
 AUC with ``n`` and a 95 % bootstrap interval; ``mean_unseen_auc`` is the headline. The
 scores are kept (reals first), so that two settings compare paired on the same faces and
 fakes (``--against NAME``: per fold, the 95 % interval of this setting's unseen AUC minus
-that setting's).
+that setting's). ``--score-shipped-fakes`` scores the shipped recipe's fakes whatever ``--set``
+changes, for a setting that changes how fakes are made: its folds stay paired with the
+shipped recipe's on the same fakes.
 
 A fold's ``result.json`` is written last, atomically: a killed study goes on from the folds
 it finished. Prints one JSON line.
@@ -50,8 +52,9 @@ def recipe(epochs: int, held_out: str, overrides: list[str]):
         *overrides, f"epochs={epochs}", f"patience={epochs}", f"held_out={held_out}"])
 
 
-def fold(build: Path, folder: Path, blend, regenerator: Path) -> dict:
-    """Train ``blend`` (one held-out kind) into ``folder`` and score the validation faces."""
+def fold(build: Path, folder: Path, blend, regenerator: Path, scored=None) -> dict:
+    """Train ``blend`` (one held-out kind) into ``folder`` and score the validation faces
+    against fakes made by the recipe ``scored`` (``blend`` itself if None)."""
     from sklearn.metrics import roc_auc_score
 
     from dfdetect.data.face_frames import face_transforms
@@ -75,7 +78,7 @@ def fold(build: Path, folder: Path, blend, regenerator: Path) -> dict:
     model.eval()
     items = face_items(read_manifest(build / "faces.csv"), build / "work", "val")
     prepare = face_transforms(config)
-    options = fake_options(dataclasses.replace(blend, held_out=""), regenerator)
+    options = fake_options(dataclasses.replace(scored or blend, held_out=""), regenerator)
     reals = face_scores(model, prepare, items)
     result = {"held_out": blend.held_out, "checkpoint": str(checkpoint),
               "train_s": round(trained_s, 1)}
@@ -111,6 +114,8 @@ def main() -> None:
                         help="recipe fields that differ from the shipped recipe")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--held-out", nargs="*", choices=KINDS, default=list(KINDS))
+    parser.add_argument("--score-shipped-fakes", action="store_true",
+                        help="score the shipped recipe's fakes, not this setting's")
     parser.add_argument("--against", default=None,
                         help="a setting already studied in --out: paired differences")
     args = parser.parse_args()
@@ -120,8 +125,10 @@ def main() -> None:
         folder, blend = args.out / args.name / kind, recipe(args.epochs, kind, args.set)
         done = folder / "result.json"
         if not done.is_file():
-            result = {**fold(args.build, folder, blend, regenerator),
-                      "recipe": dataclasses.asdict(blend)}
+            scored = recipe(args.epochs, kind, []) if args.score_shipped_fakes else None
+            result = {**fold(args.build, folder, blend, regenerator, scored),
+                      "recipe": dataclasses.asdict(blend),
+                      "scored_fakes": "shipped" if scored else "setting"}
             with atomic_path(done) as partial:
                 partial.write_text(json.dumps(result))
         folds[kind] = finished_fold(done, blend)
@@ -149,12 +156,19 @@ def finished_fold(done: Path, blend) -> dict:
         >>> finished_fold(done, BlendTrainConfig(image_size=224))
         Traceback (most recent call last):
         ...
-        dfdetect.errors.DfdetectError: ... image_size 160 -> 224 ...
+        dfdetect.errors.DfdetectError: ...another recipe (image_size 160 -> 224)...: study...
+        >>> finished_fold(done, BlendTrainConfig(image_size=160))["recipe"]
+        {'image_size': 160}
     """
     from dfdetect.errors import DfdetectError
 
     result, wanted = json.loads(done.read_text()), dataclasses.asdict(blend)
     stored = result.get("recipe", {})
+    # a field added since that fold ran, asked for at its default, is what that fold ran:
+    # every recipe field is added off (its default) so that the shipped draws stay the same
+    defaults = dataclasses.asdict(type(blend)())
+    if stored:
+        stored = {**{k: v for k, v in wanted.items() if v == defaults.get(k)}, **stored}
     changed = [f"{key} {stored.get(key, '(not recorded)')} -> {value}"
                for key, value in wanted.items() if stored.get(key) != value]
     if changed:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from dfdetect.data.regenerated_faces import regenerate, regenerated_fake
+from dfdetect.data.regenerated_faces import regenerate, regenerated_fake, regeneration_params
 from dfdetect.data.self_blend import blend_params, face_mask
 from dfdetect.default_model.faces import BlendedFaces
 from dfdetect.default_model.regenerator import (
@@ -139,3 +139,41 @@ def test_a_regenerator_too_short_to_warm_up_is_refused_and_a_short_one_trains(it
                           progress=False)
     short = RegeneratorConfig(width=8, steps=4, patch=32, batch_size=2)  # two warm-up steps
     assert train_regenerator(items[:4], items[4:], tmp_path, short, progress=False).is_file()
+
+
+def test_warp_off_draws_nothing_and_warp_on_draws_a_bounded_field_for_its_share():
+    # off: the same two draws as before warping existed, so the shipped recipe is unchanged
+    rng, reference = np.random.default_rng(5), np.random.default_rng(5)
+    regeneration_params(rng, warp=0.0)
+    reference.integers(0, len(UPSAMPLERS))
+    reference.random()
+    assert rng.random() == reference.random()
+    rng = np.random.default_rng(6)
+    drawn = [regeneration_params(rng, warp=0.5) for _ in range(400)]
+    flows = [p["flow"] for p in drawn if "flow" in p]
+    assert 0.4 < len(flows) / len(drawn) < 0.6
+    for flow in flows:
+        assert 0.01 - 1e-6 <= np.abs(flow).max() <= 0.05 + 1e-6
+        assert not flow[:, [0, -1], :].any() and not flow[:, :, [0, -1]].any()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_warped_whole_fake_moves_the_face_and_keeps_the_rendered_background(seed):
+    face, blend = _face(seed), blend_params(np.random.default_rng(seed))
+    # a "regenerator" that renders its input unchanged, so that the warp alone shows (an
+    # untrained one paints nearly one colour, which no warp moves)
+    net = FaceRegenerator(width=8)
+    net.encoder = torch.nn.Identity()
+    net.decoders = torch.nn.ModuleDict({kind: torch.nn.Identity() for kind in UPSAMPLERS})
+    params = regeneration_params(np.random.default_rng(seed), warp=1.0)
+    whole = regenerated_fake(face, LANDMARKS, net, {**params, "whole": True}, blend)
+    plain = regenerate(face, net, params["decoder"])
+    mask = face_mask(face.shape[:2], LANDMARKS, blend)
+    # outside the face the whole fake is the unwarped rendering, not the real frame
+    assert np.array_equal(whole[mask == 0], plain[mask == 0])
+    warped = regenerate(face, net, params["decoder"], params["flow"])
+    # inside, the warped rendering, faded into the unwarped one by the mask
+    expected = mask[..., None] * warped + (1 - mask[..., None]) * plain.astype(float)
+    assert np.abs(whole - expected).max() <= 1
+    inside = mask > 0.9 * mask.max()
+    assert np.abs(warped[inside].astype(int) - plain[inside]).mean() > 1

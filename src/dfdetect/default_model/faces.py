@@ -68,6 +68,10 @@ class BlendTrainConfig:
     # share of fakes rendered by the regenerator (faces a decoder drew: the talking-head and
     # reenactment kind no blend of real faces shows); 0 trains on blends and swaps only
     regenerated: float = 1 / 3
+    # chance that a regenerated fake's features are moved by a smooth motion field before
+    # decoding (dfdetect.data.regenerated_faces), as reenactment tools warp theirs; 0 (off)
+    # draws nothing, so the shipped recipe's draws are unchanged
+    warp: float = 0.0
     patience: int = 4
     # 0: off; else validate and keep the average of every step's weights after this fraction
     # of the training steps (stochastic weight averaging; the flat-minimum idea SBI pursues
@@ -122,10 +126,11 @@ class BlendedFaces(Dataset):
     def __init__(self, items: list[dict], prepare, *, train: bool = False, seed: int = 0,
                  swap_fraction: float = 0.25, low_resolution: float = 0.3,
                  h264: float = 0.0, regenerator=None, regenerated: float = 0.0,
-                 kinds: tuple[str, ...] = KINDS, erase: float = 0.0) -> None:
+                 kinds: tuple[str, ...] = KINDS, erase: float = 0.0,
+                 warp: float = 0.0) -> None:
         self.items, self.prepare, self.train, self.seed = items, prepare, train, seed
         self.swap_fraction, self.low_resolution, self.h264 = swap_fraction, low_resolution, h264
-        self.erase = erase
+        self.erase, self.warp = erase, warp
         self.regenerator, self.regenerated = regenerator, regenerated
         self.rng = np.random.default_rng(seed)
         # swap donors of each item: everyone of another group (computed once, not per draw)
@@ -167,7 +172,7 @@ class BlendedFaces(Dataset):
         if self.regenerator is not None and rng.random() < self.regenerated:
             from dfdetect.data.regenerated_faces import regeneration_params
 
-            recipe.update(kind="regenerated", regeneration=regeneration_params(rng))
+            recipe.update(kind="regenerated", regeneration=regeneration_params(rng, self.warp))
         elif others.size and rng.random() < self.swap_fraction:
             recipe.update(kind="swap", donor=self._pick(rng, int(rng.choice(others))))
         return recipe
@@ -336,6 +341,7 @@ def fake_options(blend: BlendTrainConfig, regenerator: str | os.PathLike | None)
         raise DfdetectError(f"unknown kind of fake {blend.held_out!r}: {', '.join(KINDS)}")
     options = {"swap_fraction": blend.swap_fraction, "low_resolution": blend.low_resolution,
                "h264": blend.h264, "regenerated": blend.regenerated, "erase": blend.erase,
+               "warp": blend.warp,
                "kinds": tuple(k for k in KINDS if k != blend.held_out)}
     if blend.regenerated > 0:
         if regenerator is None:

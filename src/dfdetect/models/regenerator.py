@@ -9,6 +9,11 @@ render whole faces through such decoders, which blends of two real faces do not 
 One encoder (down to a quarter of the resolution) feeds several decoders that upsample the
 three ways generators do (transposed convolution, nearest neighbour + convolution, bilinear +
 convolution), so that the detector does not learn one decoder's fingerprint only.
+
+A ``flow`` moves the encoder's features before they are decoded, as reenactment and
+talking-head generators do (face-vid2vid and SadTalker warp feature volumes by a dense motion
+field, LIA and EDTalk warp feature maps): the decoder then renders features that were
+resampled and displaced, the trace such tools leave and a plain reconstruction does not.
 """
 
 from __future__ import annotations
@@ -33,12 +38,15 @@ def _decoder(kind: str, width: int) -> nn.Sequential:
 
 
 class FaceRegenerator(nn.Module):
-    """``forward(images [B, 3, H, W] in [0, 1], decoder)`` → reconstructions in [0, 1]
-    (H and W multiples of 4).
+    """``forward(images [B, 3, H, W] in [0, 1], decoder, flow=None)`` → reconstructions in
+    [0, 1] (H and W multiples of 4). ``flow`` ([B, 2, h, w], any h and w: x and y
+    displacements in fractions of the image's width and height) warps the features first.
 
     Example:
         >>> net = FaceRegenerator(width=8)
         >>> net(torch.rand(2, 3, 32, 32), "nearest").shape
+        torch.Size([2, 3, 32, 32])
+        >>> net(torch.rand(2, 3, 32, 32), "nearest", torch.zeros(2, 2, 4, 4)).shape
         torch.Size([2, 3, 32, 32])
     """
 
@@ -52,7 +60,33 @@ class FaceRegenerator(nn.Module):
             nn.Conv2d(2 * width, 2 * width, 3, padding=1), nn.ReLU(inplace=True))
         self.decoders = nn.ModuleDict({kind: _decoder(kind, width) for kind in UPSAMPLERS})
 
-    def forward(self, images: torch.Tensor, decoder: str) -> torch.Tensor:
+    def forward(self, images: torch.Tensor, decoder: str,
+                flow: torch.Tensor | None = None) -> torch.Tensor:
         # no skip connection: every output pixel comes through the decoder's upsampling, which
         # is what leaves a generator's traces
-        return self.decoders[decoder](self.encoder(images)).clamp(0, 1)
+        features = self.encoder(images)
+        if flow is not None:
+            features = warp_features(features, flow)
+        return self.decoders[decoder](features).clamp(0, 1)
+
+
+def warp_features(features: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+    """``features`` [B, C, h, w] resampled (bilinear, edges repeated) where ``flow``
+    ([B, 2, h', w'], smoothly resized to h×w) points: output pixel p reads the input at p plus
+    the flow, in fractions of the width (channel 0) and height (channel 1).
+
+    Example:
+        >>> f = torch.arange(16.0).reshape(1, 1, 4, 4)
+        >>> torch.equal(warp_features(f, torch.zeros(1, 2, 2, 2)), f)
+        True
+        >>> warp_features(f, torch.tensor([0.25, 0.0]).reshape(1, 2, 1, 1))[0, 0, 0].tolist()
+        [1.0, 2.0, 3.0, 3.0]
+    """
+    batch, _, h, w = features.shape
+    flow = nn.functional.interpolate(flow, size=(h, w), mode="bicubic", align_corners=True)
+    ys, xs = torch.meshgrid(torch.linspace(-1 + 1 / h, 1 - 1 / h, h),
+                            torch.linspace(-1 + 1 / w, 1 - 1 / w, w), indexing="ij")
+    # a fraction of the image is twice that in grid_sample's [-1, 1] coordinates
+    grid = torch.stack([xs, ys], -1)[None] + 2 * flow.permute(0, 2, 3, 1)
+    return nn.functional.grid_sample(features, grid.expand(batch, h, w, 2), mode="bilinear",
+                                     padding_mode="border", align_corners=False)
