@@ -33,3 +33,20 @@ def worker_pool(workers: int, initializer=None, initargs: tuple = (),
     context.set_forkserver_preload(list(preload))
     return ProcessPoolExecutor(workers, mp_context=context, initializer=initializer,
                                initargs=initargs)
+
+
+def loader_context(workers: int, preload: tuple[str, ...] = ("numpy", "torch")):
+    """The ``multiprocessing_context`` for a torch ``DataLoader`` of ``workers`` processes:
+    the same clean ``forkserver`` as :func:`worker_pool`, since a loader's workers otherwise
+    fork from the training process with its threads' locks (a training run calls PyAV and
+    OpenMP before its loaders start); None without workers (a loader refuses a context then).
+
+    Example:
+        >>> loader_context(0) is None, loader_context(2).get_start_method()
+        (True, 'forkserver')
+    """
+    if workers <= 0:
+        return None
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(preload))
+    return context

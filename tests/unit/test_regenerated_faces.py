@@ -177,3 +177,27 @@ def test_a_warped_whole_fake_moves_the_face_and_keeps_the_rendered_background(se
     assert np.abs(whole - expected).max() <= 1
     inside = mask > 0.9 * mask.max()
     assert np.abs(warped[inside].astype(int) - plain[inside]).mean() > 1
+
+
+def test_loader_workers_from_the_clean_server_draw_what_forked_workers_drew(items):
+    """The face set pickles into forkserver workers (no fork of the training process, whose
+    threads' locks would come along) and they draw the same fakes forked ones drew."""
+    from torch.utils.data import DataLoader
+
+    from dfdetect.data.face_frames import seed_worker
+    from dfdetect.models.face_input import FaceInput
+    from dfdetect.worker_pool import loader_context
+
+    net = FaceRegenerator(width=8)
+    data = BlendedFaces(items, FaceInput(32, (0.5,) * 3, (0.5,) * 3), train=True, seed=3,
+                        regenerator=net, regenerated=0.5, warp=0.5)
+
+    def batches(context) -> list[torch.Tensor]:
+        torch.manual_seed(0)  # the loader's worker seeds come from torch's generator
+        loader = DataLoader(data, batch_size=4, shuffle=True, num_workers=2,
+                            worker_init_fn=seed_worker, multiprocessing_context=context)
+        return [images for images, _ in loader]
+
+    served, forked = batches(loader_context(2)), batches("fork")
+    assert len(served) == len(forked) == 3
+    assert all(torch.equal(a, b) for a, b in zip(served, forked, strict=True))

@@ -373,6 +373,7 @@ def train_faces(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
     from dfdetect.models.backbones import WEIGHTS
     from dfdetect.training.common import fit_and_select
     from dfdetect.training.spatial import SpatialTrainConfig
+    from dfdetect.worker_pool import loader_context
 
     blend = blend or BlendTrainConfig()
     manifest = read_manifest(manifest_path)
@@ -394,10 +395,11 @@ def train_faces(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
     train = BlendedFaces(train_items, face_transforms(spatial, True), train=True,
                          seed=blend.seed, **options)
     val = BlendedFaces(val_items, face_transforms(spatial), seed=blend.seed, **options)
+    workers = {"num_workers": blend.num_workers, "persistent_workers": blend.num_workers > 0,
+               "multiprocessing_context": loader_context(blend.num_workers)}
     loaders = [DataLoader(train, batch_size=blend.batch_size, shuffle=True, drop_last=True,
-                          num_workers=blend.num_workers, worker_init_fn=seed_worker,
-                          persistent_workers=blend.num_workers > 0),
-               DataLoader(val, batch_size=blend.batch_size, num_workers=blend.num_workers)]
+                          worker_init_fn=seed_worker, **workers),
+               DataLoader(val, batch_size=blend.batch_size, **workers)]
     log.info("face model: %d train / %d val real faces", len(train_items), len(val_items))
     steps = blend.epochs * len(loaders[0])
     return fit_and_select(_module(spatial, blend, len(loaders[0])), loaders, out,

@@ -30,6 +30,7 @@ from dfdetect.training.common import (
     make_trainer,
     selection_value,
 )
+from dfdetect.worker_pool import loader_context
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +132,11 @@ def train_audio(manifest_path: str | os.PathLike, out: str | os.PathLike,
                        train=True, augment=config.augment, channel=config.channel,
                        seed=config.seed)
     val = AudioClips(val_rows, base, label_column=column, samples=config.samples)
+    workers = {"num_workers": config.num_workers,
+               "multiprocessing_context": loader_context(config.num_workers)}
     loaders = [DataLoader(train, batch_size=config.batch_size, shuffle=True,
-                          num_workers=config.num_workers, drop_last=len(train) > config.batch_size),
-               DataLoader(val, batch_size=config.batch_size, num_workers=config.num_workers)]
+                          drop_last=len(train) > config.batch_size, **workers),
+               DataLoader(val, batch_size=config.batch_size, **workers)]
     module = _lightning_module(config, pos_weight)
     trainer = make_trainer(out, epochs=config.epochs, monitor="val_select", mode="min",
                            patience=config.patience, progress=progress)
