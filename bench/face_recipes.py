@@ -19,7 +19,10 @@ scores are kept (reals first), so that two settings compare paired on the same f
 fakes (``--against NAME``: per fold, the 95 % interval of this setting's unseen AUC minus
 that setting's). ``--score-shipped-fakes`` scores the shipped recipe's fakes whatever ``--set``
 changes, for a setting that changes how fakes are made: its folds stay paired with the
-shipped recipe's on the same fakes.
+shipped recipe's on the same fakes. ``--regenerator-set FIELD=VALUE`` trains the folds with
+a regenerator of its own (``RegeneratorConfig`` with those changes, fitted once on the build's
+train faces into ``--out/NAME/regenerator``); the scored fakes keep the build's regenerator
+when ``--score-shipped-fakes`` is given.
 
 A fold's ``result.json`` is written last, atomically: a killed study goes on from the folds
 it finished. Prints one JSON line.
@@ -52,9 +55,11 @@ def recipe(epochs: int, held_out: str, overrides: list[str]):
         *overrides, f"epochs={epochs}", f"patience={epochs}", f"held_out={held_out}"])
 
 
-def fold(build: Path, folder: Path, blend, regenerator: Path, scored=None) -> dict:
-    """Train ``blend`` (one held-out kind) into ``folder`` and score the validation faces
-    against fakes made by the recipe ``scored`` (``blend`` itself if None)."""
+def fold(build: Path, folder: Path, blend, regenerator: Path, scored=None,
+         scored_regenerator: Path | None = None) -> dict:
+    """Train ``blend`` (one held-out kind, fakes from ``regenerator``) into ``folder`` and
+    score the validation faces against fakes made by the recipe ``scored`` (``blend`` itself
+    if None) with ``scored_regenerator`` (``regenerator`` if None)."""
     from sklearn.metrics import roc_auc_score
 
     from dfdetect.data.face_frames import face_transforms
@@ -78,7 +83,8 @@ def fold(build: Path, folder: Path, blend, regenerator: Path, scored=None) -> di
     model.eval()
     items = face_items(read_manifest(build / "faces.csv"), build / "work", "val")
     prepare = face_transforms(config)
-    options = fake_options(dataclasses.replace(scored or blend, held_out=""), regenerator)
+    options = fake_options(dataclasses.replace(scored or blend, held_out=""),
+                           scored_regenerator or regenerator)
     reals = face_scores(model, prepare, items)
     result = {"held_out": blend.held_out, "checkpoint": str(checkpoint),
               "train_s": round(trained_s, 1)}
@@ -116,22 +122,34 @@ def main() -> None:
     parser.add_argument("--held-out", nargs="*", choices=KINDS, default=list(KINDS))
     parser.add_argument("--score-shipped-fakes", action="store_true",
                         help="score the shipped recipe's fakes, not this setting's")
+    parser.add_argument("--regenerator-set", nargs="*", default=[], metavar="FIELD=VALUE",
+                        help="train with a regenerator of these RegeneratorConfig changes")
     parser.add_argument("--against", default=None,
                         help="a setting already studied in --out: paired differences")
     args = parser.parse_args()
-    regenerator = args.build / "regenerator" / "regenerator.safetensors"
+    shipped_regenerator = args.build / "regenerator" / "regenerator.safetensors"
+    regenerator = shipped_regenerator
+    if args.regenerator_set:
+        regenerator = own_regenerator(args.build, args.out / args.name / "regenerator",
+                                      args.regenerator_set)
     folds = {}
     for kind in args.held_out:
         folder, blend = args.out / args.name / kind, recipe(args.epochs, kind, args.set)
         done = folder / "result.json"
         if not done.is_file():
             scored = recipe(args.epochs, kind, []) if args.score_shipped_fakes else None
-            result = {**fold(args.build, folder, blend, regenerator, scored),
+            result = {**fold(args.build, folder, blend, regenerator, scored,
+                             shipped_regenerator if scored else None),
                       "recipe": dataclasses.asdict(blend),
-                      "scored_fakes": "shipped" if scored else "setting"}
+                      "scored_fakes": "shipped" if scored else "setting",
+                      "regenerator_set": args.regenerator_set}
             with atomic_path(done) as partial:
                 partial.write_text(json.dumps(result))
         folds[kind] = finished_fold(done, blend)
+        if "blur_shift" not in folds[kind]:  # folds of earlier sessions get it on first read
+            folds[kind]["blur_shift"] = blur_shift(Path(folds[kind]["checkpoint"]), args.build)
+            with atomic_path(done) as partial:
+                partial.write_text(json.dumps(folds[kind]))
     mean = {side: round(sum(f[side]["auc"] for f in folds.values()) / len(folds), 3)
             for side in ("unseen", "seen")}
     report = {"bench": "face_recipes", "build": str(args.build), "name": args.name,
@@ -142,6 +160,46 @@ def main() -> None:
         report["against"] = {"name": args.against,
                              **compare(folds, args.out / args.against, args.held_out)}
     print(json.dumps(report))
+
+
+def blur_shift(checkpoint: Path, build: Path) -> dict:
+    """How far a 1.5 px blur alone moves the build's validation real faces toward "fake": the
+    mean change of their logit (``checkpoint``'s face model, every stored frame), with its 95 %
+    interval. A model that learnt "soft means fake" moves far; real files are often soft."""
+    from dfdetect.data.degradations import degrade
+    from dfdetect.data.face_frames import face_transforms
+    from dfdetect.data.manifest import read_manifest
+    from dfdetect.default_model.faces import face_items, face_scores
+    from dfdetect.evaluation.detection import logit
+    from dfdetect.evaluation.intervals import mean_ci
+    from dfdetect.recipes.checkpoints import load_spatial_model
+
+    model, config = load_spatial_model(checkpoint)
+    model.eval()
+    prepare = face_transforms(config)
+    items = face_items(read_manifest(build / "faces.csv"), build / "work", "val")
+    clean = face_scores(model, prepare, items)
+    blurred = face_scores(model, prepare, items, channel=lambda x: degrade(x, "blur_1.5px"))
+    shifts = logit(blurred) - logit(clean)
+    return {"mean": round(float(shifts.mean()), 3),
+            "ci95": [round(v, 3) for v in mean_ci(shifts)], "n": len(shifts)}
+
+
+def own_regenerator(build: Path, folder: Path, overrides: list[str]) -> Path:
+    """The regenerator of ``overrides`` (``RegeneratorConfig`` fields), fitted on ``build``'s
+    train faces into ``folder`` the first time; its file."""
+    from dfdetect.config import resolve_config
+    from dfdetect.data.manifest import read_manifest
+    from dfdetect.default_model.faces import face_items
+    from dfdetect.default_model.regenerator import RegeneratorConfig, train_regenerator
+
+    path = folder / "regenerator.safetensors"
+    if not path.with_suffix(".json").is_file():
+        manifest = read_manifest(build / "faces.csv")
+        train, val = (face_items(manifest, build / "work", split) for split in ("train", "val"))
+        train_regenerator(train, val, folder, resolve_config(RegeneratorConfig,
+                                                             overrides=overrides))
+    return path
 
 
 def finished_fold(done: Path, blend) -> dict:
@@ -190,12 +248,15 @@ def compare(folds: dict, other: Path, kinds) -> dict:
 
     result = {}
     for kind in kinds:
-        theirs = json.loads((other / kind / "result.json").read_text())["unseen"]
-        ours = folds[kind]["unseen"]
+        their_fold = json.loads((other / kind / "result.json").read_text())
+        theirs, ours = their_fold["unseen"], folds[kind]["unseen"]
         labels = [0] * ours["n_real"] + [1] * ours["n_fake"]
         result[kind] = {"difference": round(ours["auc"] - theirs["auc"], 3),
                         "ci95": [round(v, 3) for v in auc_difference_ci(
                             labels, ours["scores"], theirs["scores"])]}
+        if "blur_shift" in their_fold and "blur_shift" in folds[kind]:
+            result[kind]["blur_shift_difference"] = round(
+                folds[kind]["blur_shift"]["mean"] - their_fold["blur_shift"]["mean"], 3)
     result["mean_difference"] = round(
         sum(r["difference"] for r in result.values()) / len(result), 3)
     return result

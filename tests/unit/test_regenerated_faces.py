@@ -201,3 +201,26 @@ def test_loader_workers_from_the_clean_server_draw_what_forked_workers_drew(item
     served, forked = batches(loader_context(2)), batches("fork")
     assert len(served) == len(forked) == 3
     assert all(torch.equal(a, b) for a, b in zip(served, forked, strict=True))
+
+
+def test_a_regenerator_of_other_decoders_reloads_with_them_and_its_fakes_use_only_them(
+        items, tmp_path):
+    from dfdetect.models.regenerator import PIXEL_SHUFFLE
+
+    config = RegeneratorConfig(width=8, steps=4, patch=32, batch_size=2,
+                               upsamplers=(PIXEL_SHUFFLE,))
+    path = train_regenerator(items[:4], items[4:], tmp_path, config, progress=False)
+    net = load_regenerator(path)
+    assert net.upsamplers == (PIXEL_SHUFFLE,) and list(net.decoders) == [PIXEL_SHUFFLE]
+    data = BlendedFaces(items, lambda x: x, regenerator=net, regenerated=1.0,
+                        kinds=("regenerated",))
+    rng = np.random.default_rng(0)
+    assert {data.fake_recipe(rng, i % 6)["regeneration"]["decoder"] for i in range(12)} == {
+        PIXEL_SHUFFLE}
+    # a record written before the decoders were a choice holds the shipped three
+    record = path.with_suffix(".json")
+    stored = json.loads(record.read_text())
+    del stored["upsamplers"]
+    record.write_text(json.dumps(stored))
+    with pytest.raises(RuntimeError, match="decoders"):  # its weights are not those three
+        load_regenerator(path)

@@ -17,8 +17,10 @@ WARP_GRID = 5  # control points a side of a warp's motion field (smooth over the
 WARP_REACH = (0.01, 0.05)  # the field's largest displacement, in fractions of the face crop
 
 
-def regeneration_params(rng: np.random.Generator, warp: float = 0.0) -> dict:
-    """The random choices of one regenerated fake (reuse them along a clip). With chance
+def regeneration_params(rng: np.random.Generator, warp: float = 0.0,
+                        decoders: tuple[str, ...] = UPSAMPLERS) -> dict:
+    """The random choices of one regenerated fake (reuse them along a clip): one of
+    ``decoders`` (the regenerator's), whole or pasted; with chance
     ``warp``, a motion field (``"flow"``: 2 × WARP_GRID × WARP_GRID displacements, none on
     the border, the largest between WARP_REACH's bounds); ``warp=0`` draws nothing for it.
 
@@ -29,7 +31,7 @@ def regeneration_params(rng: np.random.Generator, warp: float = 0.0) -> dict:
         >>> flow.shape, bool(0.01 <= np.abs(flow).max() <= 0.05)
         ((2, 5, 5), True)
     """
-    params = {"decoder": UPSAMPLERS[int(rng.integers(0, len(UPSAMPLERS)))],
+    params = {"decoder": decoders[int(rng.integers(0, len(decoders)))],
               "whole": bool(rng.random() < 0.5)}
     if warp > 0 and rng.random() < warp:
         field = rng.normal(0, 1, (2, WARP_GRID, WARP_GRID))
@@ -45,7 +47,7 @@ def regeneration_params(rng: np.random.Generator, warp: float = 0.0) -> dict:
 def regenerate(image: np.ndarray, net, decoder: str, flow: np.ndarray | None = None
                ) -> np.ndarray:
     """``image`` (uint8 RGB) reconstructed by ``net``'s ``decoder`` (edges padded to a multiple
-    of 4 and cut back), its features warped by ``flow`` (2 × h × w) if given.
+    of its stride and cut back), its features warped by ``flow`` (2 × h × w) if given.
 
     Example:
         >>> from dfdetect.models.regenerator import FaceRegenerator
@@ -54,7 +56,8 @@ def regenerate(image: np.ndarray, net, decoder: str, flow: np.ndarray | None = N
     """
     h, w = image.shape[:2]
     tensor = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float() / 255
-    tensor = torch.nn.functional.pad(tensor, (0, -w % 4, 0, -h % 4), mode="replicate")
+    stride = 2 ** getattr(net, "depth", 2)  # the sides the regenerator's halvings need
+    tensor = torch.nn.functional.pad(tensor, (0, -w % stride, 0, -h % stride), mode="replicate")
     if flow is None:
         out = net(tensor, decoder)
     else:

@@ -171,8 +171,10 @@ class BlendedFaces(Dataset):
         # the extra draw only with a regenerator: blend-only sets stay as they were
         if self.regenerator is not None and rng.random() < self.regenerated:
             from dfdetect.data.regenerated_faces import regeneration_params
+            from dfdetect.models.regenerator import UPSAMPLERS
 
-            recipe.update(kind="regenerated", regeneration=regeneration_params(rng, self.warp))
+            recipe.update(kind="regenerated", regeneration=regeneration_params(
+                rng, self.warp, getattr(self.regenerator, "upsamplers", UPSAMPLERS)))
         elif others.size and rng.random() < self.swap_fraction:
             recipe.update(kind="swap", donor=self._pick(rng, int(rng.choice(others))))
         return recipe

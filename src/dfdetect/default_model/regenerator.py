@@ -28,6 +28,11 @@ class RegeneratorConfig:
     """How the regenerator is fitted (``dfdetect train default`` options)."""
 
     width: int = 24
+    # its decoders' upsampling kinds (models.regenerator: UPSAMPLERS ship; a regenerator of
+    # PIXEL_SHUFFLE alone is the unseen decoder family of bench/unseen_decoder.py)
+    upsamplers: tuple[str, ...] = UPSAMPLERS
+    # halvings of the resolution the encoder makes and each decoder undoes (2 ships)
+    depth: int = 2
     steps: int = 1200
     patch: int = 96
     batch_size: int = 16
@@ -55,7 +60,7 @@ def _psnr(net: FaceRegenerator, items: list[dict]) -> dict[str, float]:
     images = torch.stack([load_crop(item["frames"][0][0]) for item in items]).float() / 255
     scores = {}
     with torch.no_grad():
-        for kind in UPSAMPLERS:
+        for kind in net.upsamplers:
             mse = float(((net(images, kind) - images) ** 2).mean())
             scores[kind] = round(10 * math.log10(1 / max(mse, 1e-10)), 2)
     return scores
@@ -87,7 +92,8 @@ def train_regenerator(train_items: list[dict], val_items: list[dict], out: Path,
     # channels-last convolutions, as the Lightning trainers use (training.common's
     # channels_last_training): 0.31 s a step against 0.40 in one back-to-back profile
     # (session 18; such profiles drift, the interleaved bench did not measure this net)
-    net = FaceRegenerator(config.width).to(memory_format=torch.channels_last)
+    net = FaceRegenerator(config.width, config.upsamplers, config.depth).to(
+        memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(net.parameters(), lr=config.lr)
     # a tenth of the steps warm up, but at least two (one-cycle divides by the warm-up length)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, config.lr, config.steps,
@@ -95,15 +101,15 @@ def train_regenerator(train_items: list[dict], val_items: list[dict], out: Path,
     bar = tqdm(range(config.steps), desc="regenerator", disable=not progress)
     for _ in bar:
         images = _patches(train_items, rng, config.batch_size, config.patch)
-        loss = sum((net(images, kind) - images).abs().mean() for kind in UPSAMPLERS)
+        loss = sum((net(images, kind) - images).abs().mean() for kind in net.upsamplers)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         schedule.step()
-        bar.set_postfix(l1=f"{loss.item() / len(UPSAMPLERS):.4f}")
+        bar.set_postfix(l1=f"{loss.item() / len(net.upsamplers):.4f}")
     net.eval()
-    record = {"width": config.width, "val_psnr_db": _psnr(net, val_items[:64]),
-              "val_faces": min(64, len(val_items))}
+    record = {"width": config.width, "upsamplers": list(net.upsamplers), "depth": net.depth,
+              "val_psnr_db": _psnr(net, val_items[:64]), "val_faces": min(64, len(val_items))}
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / "regenerator.safetensors") as tmp:
         save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(tmp))
@@ -131,6 +137,9 @@ def load_regenerator(path: str | Path) -> FaceRegenerator:
     record = path.with_suffix(".json")
     if not path.is_file() or not record.is_file():
         raise DfdetectError(f"regenerator not found: {path}")
-    net = FaceRegenerator(json.loads(record.read_text())["width"])
+    stored = json.loads(record.read_text())
+    # a record from before the decoders and depth were choices holds the shipped ones
+    net = FaceRegenerator(stored["width"], tuple(stored.get("upsamplers", UPSAMPLERS)),
+                          stored.get("depth", 2))
     net.load_state_dict(load_file(str(path)))
     return net.eval()

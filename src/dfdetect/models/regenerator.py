@@ -21,26 +21,44 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-UPSAMPLERS = ("transposed", "nearest", "bilinear")
+UPSAMPLERS = ("transposed", "nearest", "bilinear")  # the shipped regenerator's decoders
+# sub-pixel convolution (Shi et al. 2016, as super-resolution and face-restoration networks
+# upsample): not in the shipped regenerator, so that a regenerator made of it is a decoder
+# family the face model never saw (bench/unseen_decoder.py)
+PIXEL_SHUFFLE = "pixelshuffle"
 
 
 def _up(kind: str, channels_in: int, channels_out: int) -> list[nn.Module]:
     if kind == "transposed":
         return [nn.ConvTranspose2d(channels_in, channels_out, 4, stride=2, padding=1)]
+    if kind == PIXEL_SHUFFLE:
+        return [nn.Conv2d(channels_in, 4 * channels_out, 3, padding=1), nn.PixelShuffle(2)]
     return [nn.Upsample(scale_factor=2, mode=kind),
             nn.Conv2d(channels_in, channels_out, 3, padding=1)]
 
 
-def _decoder(kind: str, width: int) -> nn.Sequential:
-    return nn.Sequential(*_up(kind, 2 * width, width), nn.ReLU(inplace=True),
-                         *_up(kind, width, width), nn.ReLU(inplace=True),
-                         nn.Conv2d(width, 3, 3, padding=1))
+def _decoder(kind: str, width: int, depth: int) -> nn.Sequential:
+    layers = [*_up(kind, 2 * width, width), nn.ReLU(inplace=True)]
+    for _ in range(depth - 1):
+        layers += [*_up(kind, width, width), nn.ReLU(inplace=True)]
+    return nn.Sequential(*layers, nn.Conv2d(width, 3, 3, padding=1))
+
+
+def _encoder(width: int, depth: int) -> nn.Sequential:
+    layers = [nn.Conv2d(3, width, 3, padding=1), nn.ReLU(inplace=True)]
+    for _ in range(depth - 1):
+        layers += [nn.Conv2d(width, width, 4, stride=2, padding=1), nn.ReLU(inplace=True)]
+    return nn.Sequential(*layers,
+                         nn.Conv2d(width, 2 * width, 4, stride=2, padding=1), nn.ReLU(inplace=True),
+                         nn.Conv2d(2 * width, 2 * width, 3, padding=1), nn.ReLU(inplace=True))
 
 
 class FaceRegenerator(nn.Module):
     """``forward(images [B, 3, H, W] in [0, 1], decoder, flow=None)`` → reconstructions in
-    [0, 1] (H and W multiples of 4). ``flow`` ([B, 2, h, w], any h and w: x and y
-    displacements in fractions of the image's width and height) warps the features first.
+    [0, 1] (H and W multiples of ``2 ** depth``). ``flow`` ([B, 2, h, w], any h and w: x and
+    y displacements in fractions of the image's width and height) warps the features first.
+    ``depth``: how many times the encoder halves the resolution and each decoder doubles it
+    back (2 ships: a quarter-resolution bottleneck; 1 keeps more detail, a sharper face).
 
     Example:
         >>> net = FaceRegenerator(width=8)
@@ -48,17 +66,19 @@ class FaceRegenerator(nn.Module):
         torch.Size([2, 3, 32, 32])
         >>> net(torch.rand(2, 3, 32, 32), "nearest", torch.zeros(2, 2, 4, 4)).shape
         torch.Size([2, 3, 32, 32])
+        >>> FaceRegenerator(8, (PIXEL_SHUFFLE,))(torch.rand(1, 3, 16, 16), PIXEL_SHUFFLE).shape
+        torch.Size([1, 3, 16, 16])
+        >>> FaceRegenerator(8, depth=1).encoder(torch.rand(1, 3, 16, 16)).shape
+        torch.Size([1, 16, 8, 8])
     """
 
-    def __init__(self, width: int = 24) -> None:
+    def __init__(self, width: int = 24, upsamplers: tuple[str, ...] = UPSAMPLERS,
+                 depth: int = 2) -> None:
         super().__init__()
-        self.width = width
-        self.encoder = nn.Sequential(
-            nn.Conv2d(3, width, 3, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(width, width, 4, stride=2, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(width, 2 * width, 4, stride=2, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(2 * width, 2 * width, 3, padding=1), nn.ReLU(inplace=True))
-        self.decoders = nn.ModuleDict({kind: _decoder(kind, width) for kind in UPSAMPLERS})
+        self.width, self.upsamplers, self.depth = width, tuple(upsamplers), depth
+        self.encoder = _encoder(width, depth)
+        self.decoders = nn.ModuleDict({kind: _decoder(kind, width, depth)
+                                       for kind in self.upsamplers})
 
     def forward(self, images: torch.Tensor, decoder: str,
                 flow: torch.Tensor | None = None) -> torch.Tensor:
