@@ -3,7 +3,7 @@ train-only stand-in for the unseen talking-head and reenactment generators (hold
 
     python bench/unseen_decoder.py --build runs/s20 --decoder runs/unseen_decoder \\
         --model shipped_blend=runs/face_recipes/shipped/blend/checkpoints/best.ckpt \\
-        --model warp_blend=runs/face_recipes/warp_half/blend/checkpoints/best.ckpt \\
+                warp_blend=runs/face_recipes/warp_half/blend/checkpoints/best.ckpt \\
         --pair warp_blend:shipped_blend
 
 The default model's regenerated fakes come from one small autoencoder with transposed,
@@ -11,11 +11,13 @@ nearest and bilinear upsampling (``dfdetect.models.regenerator``). A model that 
 that autoencoder's fingerprint would be caught out by any other decoder, which is what every
 real generator is. This bench fits a second regenerator on the build's ``train`` faces (once,
 into ``--decoder``), made only of the upsampling kind the shipped one lacks (sub-pixel
-convolution, ``PIXEL_SHUFFLE``) and from another seed, and scores each ``--model`` checkpoint on
-the build's validation faces (the mean logit over the stored frames, as a scan does) against one
-fake of each drawn by that second regenerator (whole or pasted in a face mask, the recipe fixed
-by the face's index, so every model meets the same fakes). Each AUC with ``n`` and its 95 %
-bootstrap interval; each ``--pair A:B`` the paired 95 % interval of A's AUC minus B's.
+convolution, ``PIXEL_SHUFFLE``) and from another seed (``--depth 1``: a sharp face, as real
+generators draw, where the shipped regenerator's are soft), and scores each ``--model``
+checkpoint on the build's validation faces (the mean logit over the stored frames, as a scan
+does) against one fake of each drawn by that second regenerator (whole or pasted in a face
+mask, the recipe fixed by the face's index, so every model meets the same fakes). Each AUC
+with ``n`` and its 95 % bootstrap interval; each ``--pair A:B`` the paired 95 % interval of
+A's AUC minus B's.
 
 Prints one JSON line; the scores go to ``--decoder``/``scores.json`` (written atomically).
 """
@@ -30,9 +32,9 @@ SCORED_FAKES_SEED = 0  # as bench/face_recipes.py: the fakes every model is scor
 DECODER_SEED = 7  # the unseen regenerator's training seed (the shipped one trains with 0)
 
 
-def unseen_regenerator(build: Path, folder: Path):
-    """The second regenerator (sub-pixel decoders only), fitted on ``build``'s train faces
-    into ``folder`` the first time, loaded after."""
+def unseen_regenerator(build: Path, folder: Path, depth: int = 2):
+    """The second regenerator (sub-pixel decoders only, ``depth`` halvings), fitted on
+    ``build``'s train faces into ``folder`` the first time, loaded after."""
     from dfdetect.data.manifest import read_manifest
     from dfdetect.default_model.faces import face_items
     from dfdetect.default_model.regenerator import (
@@ -45,7 +47,7 @@ def unseen_regenerator(build: Path, folder: Path):
     if not (folder / "regenerator.json").is_file():
         manifest = read_manifest(build / "faces.csv")
         train, val = (face_items(manifest, build / "work", split) for split in ("train", "val"))
-        config = RegeneratorConfig(upsamplers=(PIXEL_SHUFFLE,), seed=DECODER_SEED)
+        config = RegeneratorConfig(upsamplers=(PIXEL_SHUFFLE,), seed=DECODER_SEED, depth=depth)
         train_regenerator(train, val, folder, config)
     return load_regenerator(folder)
 
@@ -85,12 +87,15 @@ def main() -> None:
                         help="a `dfdetect train default` output folder (faces.csv, work/)")
     parser.add_argument("--decoder", type=Path, required=True,
                         help="the unseen regenerator's folder (fitted there if missing)")
+    parser.add_argument("--depth", type=int, default=2,
+                        help="its halvings of the resolution (1: a sharper face than the "
+                             "shipped regenerator's 2)")
     parser.add_argument("--model", nargs="+", required=True, metavar="NAME=CHECKPOINT")
     parser.add_argument("--pair", nargs="*", default=[], metavar="A:B",
                         help="paired differences: A's AUC minus B's")
     args = parser.parse_args()
     models = dict(spec.split("=", 1) for spec in args.model)
-    regenerator = unseen_regenerator(args.build, args.decoder)
+    regenerator = unseen_regenerator(args.build, args.decoder, args.depth)
     items = face_items(read_manifest(args.build / "faces.csv"), args.build / "work", "val")
     results = {name: score(Path(path), items, regenerator) for name, path in models.items()}
     pairs = {}
@@ -104,7 +109,8 @@ def main() -> None:
         partial.write_text(json.dumps(results))
     record = json.loads((args.decoder / "regenerator.json").read_text())
     print(json.dumps({"bench": "unseen_decoder", "build": str(args.build),
-                      "decoder": {k: record[k] for k in ("upsamplers", "val_psnr_db")},
+                      "decoder": {k: record.get(k, 2) for k in ("upsamplers", "depth",
+                                                                 "val_psnr_db")},
                       "models": {name: {k: v for k, v in r.items() if k != "scores"}
                                  for name, r in results.items()},
                       "pairs": pairs}))
