@@ -164,25 +164,13 @@ def main() -> None:
 
 def blur_shift(checkpoint: Path, build: Path) -> dict:
     """How far a 1.5 px blur alone moves the build's validation real faces toward "fake": the
-    mean change of their logit (``checkpoint``'s face model, every stored frame), with its 95 %
-    interval. A model that learnt "soft means fake" moves far; real files are often soft."""
-    from dfdetect.data.degradations import degrade
-    from dfdetect.data.face_frames import face_transforms
-    from dfdetect.data.manifest import read_manifest
-    from dfdetect.default_model.faces import face_items, face_scores
-    from dfdetect.evaluation.detection import logit
-    from dfdetect.evaluation.intervals import mean_ci
-    from dfdetect.recipes.checkpoints import load_spatial_model
+    mean change of their logit under ``checkpoint``'s face model, with its 95 % interval (the
+    robustness table's ``real_logit_shift``). A model that learnt "soft means fake" moves far;
+    real files are often soft."""
+    from dfdetect.default_model.robustness import robustness_report
 
-    model, config = load_spatial_model(checkpoint)
-    model.eval()
-    prepare = face_transforms(config)
-    items = face_items(read_manifest(build / "faces.csv"), build / "work", "val")
-    clean = face_scores(model, prepare, items)
-    blurred = face_scores(model, prepare, items, channel=lambda x: degrade(x, "blur_1.5px"))
-    shifts = logit(blurred) - logit(clean)
-    return {"mean": round(float(shifts.mean()), 3),
-            "ci95": [round(v, 3) for v in mean_ci(shifts)], "n": len(shifts)}
+    report = robustness_report(build, checkpoint, conditions=["blur_1.5px"])
+    return report["conditions"]["blur_1.5px"]["real_logit_shift"]
 
 
 def own_regenerator(build: Path, folder: Path, overrides: list[str]) -> Path:
