@@ -9,6 +9,10 @@ conversion on such a lock (the CI run of session 21, a futex held by no thread).
 ``forkserver`` start method forks every worker from one single-threaded server process that
 never ran any of that; the server imports the caller's ``preload`` modules once, so a worker
 starts about as fast as a fork.
+
+The price is Python's rule for such workers: they import the caller's main script again (as
+``__mp_main__``), so a script that starts them must keep its top-level code under
+``if __name__ == "__main__":`` (the README says so where it shows the Python API).
 """
 
 from __future__ import annotations
