@@ -60,7 +60,6 @@ def fold(build: Path, folder: Path, blend, regenerator: Path, scored=None,
     """Train ``blend`` (one held-out kind, fakes from ``regenerator``) into ``folder`` and
     score the validation faces against fakes made by the recipe ``scored`` (``blend`` itself
     if None) with ``scored_regenerator`` (``regenerator`` if None)."""
-    from sklearn.metrics import roc_auc_score
 
     from dfdetect.data.face_frames import face_transforms
     from dfdetect.data.manifest import read_manifest
@@ -72,7 +71,6 @@ def fold(build: Path, folder: Path, blend, regenerator: Path, scored=None,
         fake_options,
         train_faces,
     )
-    from dfdetect.evaluation.intervals import auc_ci
     from dfdetect.recipes.checkpoints import load_spatial_model
 
     started = time.perf_counter()
@@ -94,16 +92,47 @@ def fold(build: Path, folder: Path, blend, regenerator: Path, scored=None,
         # two seeds of one recipe are judged on the same fakes
         faces = BlendedFaces(items, prepare, seed=SCORED_FAKES_SEED,
                              **{**options, "kinds": kinds})
-        fakes = face_scores(model, prepare, items, faces)
-        labels = [0] * len(reals) + [1] * len(fakes)
-        scores = [*reals, *fakes]
-        result[name] = {"auc": round(float(roc_auc_score(labels, scores)), 3),
-                        "ci95": [round(v, 3) for v in auc_ci(labels, scores)],
-                        "n_real": len(reals), "n_fake": len(fakes),
-                        # the fakes are the same for every setting (their recipe is fixed
-                        # by the item's index), so two settings compare paired
-                        "scores": [round(float(v), 6) for v in scores]}
+        # the fakes are the same for every setting (their recipe is fixed by the item's
+        # index), so two settings compare paired
+        result[name] = auc_record(reals, face_scores(model, prepare, items, faces))
     return result
+
+
+def auc_record(reals, fakes) -> dict:
+    """The AUC of fake scores against real ones with its 95 % interval and ``n``, and the
+    scores (reals first) kept for paired comparisons (:func:`paired_difference`).
+
+    Example:
+        >>> r = auc_record([0.1, 0.2], [0.3, 0.9])
+        >>> r["auc"], r["n_real"], r["n_fake"], r["scores"]
+        (1.0, 2, 2, [0.1, 0.2, 0.3, 0.9])
+    """
+    from sklearn.metrics import roc_auc_score
+
+    from dfdetect.evaluation.intervals import auc_ci
+
+    labels, scores = [0] * len(reals) + [1] * len(fakes), [*reals, *fakes]
+    return {"auc": round(float(roc_auc_score(labels, scores)), 3),
+            "ci95": [round(v, 3) for v in auc_ci(labels, scores)],
+            "n_real": len(reals), "n_fake": len(fakes),
+            "scores": [round(float(v), 6) for v in scores]}
+
+
+def paired_difference(ours: dict, theirs: dict) -> dict:
+    """``ours``' AUC minus ``theirs``' (two :func:`auc_record` of the same items) with the
+    paired 95 % interval of the difference.
+
+    Example:
+        >>> a = auc_record([0.1, 0.2], [0.3, 0.9])
+        >>> paired_difference(a, a)
+        {'difference': 0.0, 'ci95': [0.0, 0.0]}
+    """
+    from dfdetect.evaluation.intervals import auc_difference_ci
+
+    labels = [0] * ours["n_real"] + [1] * ours["n_fake"]
+    return {"difference": round(ours["auc"] - theirs["auc"], 3),
+            "ci95": [round(v, 3) for v in auc_difference_ci(
+                labels, ours["scores"], theirs["scores"])]}
 
 
 def main() -> None:
@@ -232,16 +261,11 @@ def _without_scores(fold: dict) -> dict:
 def compare(folds: dict, other: Path, kinds) -> dict:
     """Per held-out kind, this setting's unseen AUC minus ``other``'s on the same faces and
     fakes, with its paired 95 % interval; and the mean difference."""
-    from dfdetect.evaluation.intervals import auc_difference_ci
 
     result = {}
     for kind in kinds:
         their_fold = json.loads((other / kind / "result.json").read_text())
-        theirs, ours = their_fold["unseen"], folds[kind]["unseen"]
-        labels = [0] * ours["n_real"] + [1] * ours["n_fake"]
-        result[kind] = {"difference": round(ours["auc"] - theirs["auc"], 3),
-                        "ci95": [round(v, 3) for v in auc_difference_ci(
-                            labels, ours["scores"], theirs["scores"])]}
+        result[kind] = paired_difference(folds[kind]["unseen"], their_fold["unseen"])
         if "blur_shift" in their_fold and "blur_shift" in folds[kind]:
             result[kind]["blur_shift_difference"] = round(
                 folds[kind]["blur_shift"]["mean"] - their_fold["blur_shift"]["mean"], 3)

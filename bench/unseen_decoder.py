@@ -28,7 +28,9 @@ import argparse
 import json
 from pathlib import Path
 
-SCORED_FAKES_SEED = 0  # as bench/face_recipes.py: the fakes every model is scored on
+# the fakes every model is scored on come from face_recipes' seed; its record and comparison
+from face_recipes import SCORED_FAKES_SEED, auc_record, paired_difference
+
 DECODER_SEED = 7  # the unseen regenerator's training seed (the shipped one trains with 0)
 
 
@@ -53,12 +55,10 @@ def unseen_regenerator(build: Path, folder: Path, depth: int = 2):
 
 
 def score(checkpoint: Path, items: list[dict], regenerator) -> dict:
-    """One face model's scores: the validation reals, then their unseen-decoder fakes."""
-    from sklearn.metrics import roc_auc_score
-
+    """One face model's :func:`face_recipes.auc_record`: the validation reals against their
+    unseen-decoder fakes."""
     from dfdetect.data.face_frames import face_transforms
     from dfdetect.default_model.faces import BlendedFaces, face_scores
-    from dfdetect.evaluation.intervals import auc_ci
     from dfdetect.recipes.checkpoints import load_spatial_model
 
     model, config = load_spatial_model(checkpoint)
@@ -66,20 +66,14 @@ def score(checkpoint: Path, items: list[dict], regenerator) -> dict:
     prepare = face_transforms(config)
     fakes = BlendedFaces(items, prepare, seed=SCORED_FAKES_SEED, regenerator=regenerator,
                          regenerated=1.0, kinds=("regenerated",))
-    reals = face_scores(model, prepare, items)
-    scores = [*reals, *face_scores(model, prepare, items, fakes)]
-    labels = [0] * len(reals) + [1] * (len(scores) - len(reals))
     return {"checkpoint": str(checkpoint),
-            "auc": round(float(roc_auc_score(labels, scores)), 3),
-            "ci95": [round(v, 3) for v in auc_ci(labels, scores)],
-            "n_real": len(reals), "n_fake": len(scores) - len(reals),
-            "scores": [round(float(v), 6) for v in scores]}
+            **auc_record(face_scores(model, prepare, items),
+                         face_scores(model, prepare, items, fakes))}
 
 
 def main() -> None:
     from dfdetect.data.manifest import read_manifest
     from dfdetect.default_model.faces import face_items
-    from dfdetect.evaluation.intervals import auc_difference_ci
     from dfdetect.fsutil import atomic_path
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -98,19 +92,14 @@ def main() -> None:
     regenerator = unseen_regenerator(args.build, args.decoder, args.depth)
     items = face_items(read_manifest(args.build / "faces.csv"), args.build / "work", "val")
     results = {name: score(Path(path), items, regenerator) for name, path in models.items()}
-    pairs = {}
-    for pair in args.pair:
-        ours, theirs = (results[name] for name in pair.split(":"))
-        labels = [0] * ours["n_real"] + [1] * ours["n_fake"]
-        pairs[pair] = {"difference": round(ours["auc"] - theirs["auc"], 3),
-                       "ci95": [round(v, 3) for v in auc_difference_ci(
-                           labels, ours["scores"], theirs["scores"])]}
+    pairs = {pair: paired_difference(*(results[name] for name in pair.split(":")))
+             for pair in args.pair}
     with atomic_path(args.decoder / "scores.json") as partial:
         partial.write_text(json.dumps(results))
     record = json.loads((args.decoder / "regenerator.json").read_text())
     print(json.dumps({"bench": "unseen_decoder", "build": str(args.build),
-                      "decoder": {k: record.get(k, 2) for k in ("upsamplers", "depth",
-                                                                 "val_psnr_db")},
+                      "decoder": {k: record.get(k) for k in ("upsamplers", "depth",
+                                                              "val_psnr_db")},
                       "models": {name: {k: v for k, v in r.items() if k != "scores"}
                                  for name, r in results.items()},
                       "pairs": pairs}))
