@@ -21,36 +21,45 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
 
+def clean_context(preload: tuple[str, ...]):
+    """The ``forkserver`` multiprocessing context, its server to import ``preload`` (the server
+    starts once per process, with the list of the first context that starts a worker).
+
+    Example:
+        >>> clean_context(("numpy",)).get_start_method()
+        'forkserver'
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(preload))
+    return context
+
+
 def worker_pool(workers: int, initializer=None, initargs: tuple = (),
                 preload: tuple[str, ...] = ("numpy",)) -> ProcessPoolExecutor:
     """A :class:`ProcessPoolExecutor` of ``workers`` processes forked from a clean server
-    (``forkserver``), never from the calling process. ``preload``: the modules every worker
-    would otherwise import on its first job (the server is started once per process, by the
-    first pool, with that pool's list).
+    (:func:`clean_context`), never from the calling process. ``preload``: the modules every
+    worker would otherwise import on its first job.
 
     Example:
         >>> with worker_pool(2) as pool:
         ...     sorted(pool.map(abs, [-2, 1]))
         [1, 2]
     """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(preload))
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=initializer,
-                               initargs=initargs)
+    return ProcessPoolExecutor(workers, mp_context=clean_context(preload),
+                               initializer=initializer, initargs=initargs)
 
 
-def loader_context(workers: int, preload: tuple[str, ...] = ("numpy", "torch")):
-    """The ``multiprocessing_context`` for a torch ``DataLoader`` of ``workers`` processes:
-    the same clean ``forkserver`` as :func:`worker_pool`, since a loader's workers otherwise
-    fork from the training process with its threads' locks (a training run calls PyAV and
-    OpenMP before its loaders start); None without workers (a loader refuses a context then).
+def loader_workers(workers: int, preload: tuple[str, ...] = ("numpy", "torch")) -> dict:
+    """A torch ``DataLoader``'s worker options for ``workers`` processes: started from the same
+    clean server as :func:`worker_pool` (forked from a training process, they would copy the
+    locks of its PyAV and OpenMP threads) and kept across epochs, so the start-up is paid once;
+    no context without workers (a loader refuses one then).
 
     Example:
-        >>> loader_context(0) is None, loader_context(2).get_start_method()
-        (True, 'forkserver')
+        >>> loader_workers(0)
+        {'num_workers': 0, 'persistent_workers': False, 'multiprocessing_context': None}
+        >>> loader_workers(2)["multiprocessing_context"].get_start_method()
+        'forkserver'
     """
-    if workers <= 0:
-        return None
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(preload))
-    return context
+    return {"num_workers": workers, "persistent_workers": workers > 0,
+            "multiprocessing_context": clean_context(preload) if workers > 0 else None}

@@ -92,6 +92,8 @@ def test_a_pasted_regeneration_changes_only_the_face_mask(seed):
 class _Black(torch.nn.Module):
     """A 'regenerator' that renders every face black: its fakes are recognisable."""
 
+    upsamplers, depth = UPSAMPLERS, 2  # the decoders and halvings a regenerator declares
+
     def forward(self, images, decoder):
         return torch.zeros_like(images)
 
@@ -186,7 +188,7 @@ def test_loader_workers_from_the_clean_server_draw_what_forked_workers_drew(item
 
     from dfdetect.data.face_frames import seed_worker
     from dfdetect.models.face_input import FaceInput
-    from dfdetect.worker_pool import loader_context
+    from dfdetect.worker_pool import loader_workers
 
     net = FaceRegenerator(width=8)
     data = BlendedFaces(items, FaceInput(32, (0.5,) * 3, (0.5,) * 3), train=True, seed=3,
@@ -198,7 +200,8 @@ def test_loader_workers_from_the_clean_server_draw_what_forked_workers_drew(item
                             worker_init_fn=seed_worker, multiprocessing_context=context)
         return [images for images, _ in loader]
 
-    served, forked = batches(loader_context(2)), batches("fork")
+    served = batches(loader_workers(2)["multiprocessing_context"])
+    forked = batches("fork")
     assert len(served) == len(forked) == 3
     assert all(torch.equal(a, b) for a, b in zip(served, forked, strict=True))
 

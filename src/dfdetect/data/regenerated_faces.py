@@ -56,7 +56,7 @@ def regenerate(image: np.ndarray, net, decoder: str, flow: np.ndarray | None = N
     """
     h, w = image.shape[:2]
     tensor = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float() / 255
-    stride = 2 ** getattr(net, "depth", 2)  # the sides the regenerator's halvings need
+    stride = 2 ** net.depth  # the sides the regenerator's halvings need
     tensor = torch.nn.functional.pad(tensor, (0, -w % stride, 0, -h % stride), mode="replicate")
     if flow is None:
         out = net(tensor, decoder)

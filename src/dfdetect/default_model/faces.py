@@ -171,10 +171,9 @@ class BlendedFaces(Dataset):
         # the extra draw only with a regenerator: blend-only sets stay as they were
         if self.regenerator is not None and rng.random() < self.regenerated:
             from dfdetect.data.regenerated_faces import regeneration_params
-            from dfdetect.models.regenerator import UPSAMPLERS
 
             recipe.update(kind="regenerated", regeneration=regeneration_params(
-                rng, self.warp, getattr(self.regenerator, "upsamplers", UPSAMPLERS)))
+                rng, self.warp, self.regenerator.upsamplers))
         elif others.size and rng.random() < self.swap_fraction:
             recipe.update(kind="swap", donor=self._pick(rng, int(rng.choice(others))))
         return recipe
@@ -375,7 +374,7 @@ def train_faces(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
     from dfdetect.models.backbones import WEIGHTS
     from dfdetect.training.common import fit_and_select
     from dfdetect.training.spatial import SpatialTrainConfig
-    from dfdetect.worker_pool import loader_context
+    from dfdetect.worker_pool import loader_workers
 
     blend = blend or BlendTrainConfig()
     manifest = read_manifest(manifest_path)
@@ -397,8 +396,7 @@ def train_faces(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
     train = BlendedFaces(train_items, face_transforms(spatial, True), train=True,
                          seed=blend.seed, **options)
     val = BlendedFaces(val_items, face_transforms(spatial), seed=blend.seed, **options)
-    workers = {"num_workers": blend.num_workers, "persistent_workers": blend.num_workers > 0,
-               "multiprocessing_context": loader_context(blend.num_workers)}
+    workers = loader_workers(blend.num_workers)
     loaders = [DataLoader(train, batch_size=blend.batch_size, shuffle=True, drop_last=True,
                           worker_init_fn=seed_worker, **workers),
                DataLoader(val, batch_size=blend.batch_size, **workers)]

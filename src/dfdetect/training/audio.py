@@ -30,7 +30,7 @@ from dfdetect.training.common import (
     make_trainer,
     selection_value,
 )
-from dfdetect.worker_pool import loader_context
+from dfdetect.worker_pool import loader_workers
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +132,7 @@ def train_audio(manifest_path: str | os.PathLike, out: str | os.PathLike,
                        train=True, augment=config.augment, channel=config.channel,
                        seed=config.seed)
     val = AudioClips(val_rows, base, label_column=column, samples=config.samples)
-    workers = {"num_workers": config.num_workers,
-               "multiprocessing_context": loader_context(config.num_workers)}
+    workers = loader_workers(config.num_workers)
     loaders = [DataLoader(train, batch_size=config.batch_size, shuffle=True,
                           drop_last=len(train) > config.batch_size, **workers),
                DataLoader(val, batch_size=config.batch_size, **workers)]

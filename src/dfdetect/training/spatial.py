@@ -22,7 +22,7 @@ from dfdetect.fsutil import atomic_path
 from dfdetect.recipes.checkpoints import load_spatial_model
 from dfdetect.recipes.spatial import SpatialTrainConfig, build_network  # noqa: F401 (re-exported)
 from dfdetect.training.common import fit_and_select, selection_value
-from dfdetect.worker_pool import loader_context
+from dfdetect.worker_pool import loader_workers
 
 
 def face_rows(manifest: pd.DataFrame, split: str) -> pd.DataFrame:
@@ -120,8 +120,7 @@ def train_spatial(manifest_path: str | os.PathLike, workdir: str | os.PathLike,
     save_config(config, out / "config.yaml")
     draws = config.samples_per_epoch or len(train)
     sampler = make_sampler(train.frame, config.sampler, draws, seed=config.seed)
-    workers = {"num_workers": config.num_workers, "persistent_workers": config.num_workers > 0,
-               "multiprocessing_context": loader_context(config.num_workers)}
+    workers = loader_workers(config.num_workers)
     loaders = [DataLoader(train, batch_size=config.batch_size, sampler=sampler,
                           worker_init_fn=seed_worker, drop_last=draws > config.batch_size,
                           **workers),
